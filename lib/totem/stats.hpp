@@ -1,0 +1,28 @@
+#pragma once
+
+#include <cstdint>
+
+namespace ringcast::totem {
+
+/** Counters a node keeps; exported by the daemon over telemetry. */
+struct node_stats {
+    std::uint64_t mcast_received = 0;
+    std::uint64_t mcast_duplicate = 0;      ///< already had that seq
+    std::uint64_t mcast_out_of_window = 0;  ///< too far ahead of the stable point: dropped
+    std::uint64_t mcast_sent = 0;           ///< originated frames
+    std::uint64_t mcast_retransmitted = 0;  ///< frames resent to answer requests
+    std::uint64_t rtr_requested = 0;        ///< seqs this node put on the token's request list
+    std::uint64_t token_received = 0;
+    std::uint64_t token_stale = 0;          ///< old token_seq (a retransmitted token) ignored
+    std::uint64_t token_retransmitted = 0;
+    std::uint64_t token_lost = 0;
+    std::uint64_t token_held = 0;           ///< idle rotations the representative held the token
+    std::uint64_t foreign_ring = 0;         ///< frames of another ring
+    std::uint64_t messages_submitted = 0;
+    std::uint64_t messages_delivered = 0;
+    std::uint64_t bytes_delivered = 0;
+    std::uint64_t reassembly_dropped = 0;   ///< malformed fragment chains (dropped on every node)
+    std::uint64_t rotations = 0;
+};
+
+} // namespace ringcast::totem
