@@ -15,8 +15,12 @@ inline constexpr mono_ns ms = 1000 * us;
 struct config {
     /** This node's id (non-zero). */
     node_id self = node_id_none;
-    /** Members of the initial ring, any order; must include self. At most wire::max_nodes. */
+    /** Every node allowed in the cluster, any order; must include self; at most wire::max_nodes.
+     *  Rings form from the allowed nodes that are up; frames from others are ignored. */
     std::span<const node_id> members;
+    /** Highest ring seq this node used before (persisted by the driver across restarts, see
+     *  event_kind::ring_seq_persist), so ring ids never go backwards. */
+    std::uint64_t initial_ring_seq = 0;
 
     /** Ethernet MTU (bytes from the ringcast header to the GCM tag). corosync netmtu: 1500. */
     std::uint32_t mtu = 1500;
@@ -49,6 +53,17 @@ struct config {
     /** Rotations the token aru may stay below seq on one node before it is reported as failing to
      *  receive. corosync fail_recv_const: 2500. */
     std::uint32_t fail_to_recv_const = 2500;
+
+    // ---- membership ----
+    /** Interval between joins while gathering; also the least time spent gathering before a ring
+     *  is formed. corosync join: 50 ms. */
+    mono_ns join_ns = 2 * ms;
+    /** Gathering without consensus this long moves silent nodes to the failed set.
+     *  corosync consensus: 1.2 x token = 3600 ms. */
+    mono_ns consensus_ns = 12 * ms;
+    /** The representative multicasts a merge detect this often, so partitioned rings find each
+     *  other. corosync merge: 200 ms. */
+    mono_ns merge_ns = 20 * ms;
 
     /** Deliveries (messages and configuration changes) per effects batch before delivery pauses;
      *  the caller resumes it with on_tick(). */

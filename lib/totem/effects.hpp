@@ -43,7 +43,7 @@ enum class send_kind : std::uint8_t { mcast, token, join, commit_token, merge_de
 /** A frame to send. Pointers stay valid until the node's next input call. */
 struct send {
     send_kind kind = send_kind::mcast;
-    /** Unicast destination; node_id_none = multicast to every node. */
+    /** Unicast destination; node_id_none = multicast to every node (data, join, merge detect). */
     node_id to = node_id_none;
     /** Header ring id. */
     ring_id ring;
@@ -93,11 +93,13 @@ struct delivery {
 enum class event_kind : std::uint8_t {
     token_lost,        ///< no token within token_timeout_ns (the membership layer acts on it)
     failed_to_receive, ///< `node` kept the ring aru down for fail_to_recv_const rotations
+    ring_seq_persist,  ///< store `value` as the ring seq high-water mark before sending on
 };
 
 struct event {
     event_kind kind = event_kind::token_lost;
     node_id node = node_id_none;
+    std::uint64_t value = 0;
 };
 
 /**

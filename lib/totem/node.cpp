@@ -50,6 +50,14 @@ const char* node::validate(const config& cfg) noexcept {
         cfg.token_hold_ns >= cfg.token_retransmit_ns) {
         return "timers must satisfy 0 < token_hold < token_retransmit < token_timeout";
     }
+    if (cfg.join_ns == 0 || cfg.consensus_ns <= cfg.join_ns || cfg.merge_ns == 0) {
+        return "timers must satisfy 0 < join < consensus, merge > 0";
+    }
+    // The commit token lists every member with its old ring state; it must fit one frame.
+    if (wire::header_size + wire::commit_fixed_size + cfg.members.size() * wire::commit_member_size +
+            wire::tag_size > cfg.mtu) {
+        return "too many members for this mtu (the commit token must fit one frame)";
+    }
     if (cfg.deliver_batch < 16) {
         return "deliver_batch must be at least 16";
     }
@@ -59,50 +67,66 @@ const char* node::validate(const config& cfg) noexcept {
 node_impl::node_impl(const config& cfg, payload_ops ops) : cfg_(cfg), ops_(ops) {
     RC_ASSERT(node::validate(cfg) == nullptr);
     RC_ASSERT(ops.alloc_frame != nullptr);
-    member_storage_.assign(cfg.members.begin(), cfg.members.end());
-    std::sort(member_storage_.begin(), member_storage_.end());
-    members_ = member_storage_;
-    cfg_.members = members_;
-    my_index_ = member_index(cfg.self);
-    next_ = members_[(static_cast<std::size_t>(my_index_) + 1) % members_.size()];
-    ring_ = ring_id{members_[0], 1};
+    allowed_.assign(cfg.members.begin(), cfg.members.end());
+    std::sort(allowed_.begin(), allowed_.end());
+    cfg_.members = allowed_;
     payload_max_ = static_cast<std::uint32_t>(wire::mcast_payload_max(cfg.mtu));
+    max_ring_seq_ = cfg.initial_ring_seq;
 
-    window_.resize(std::bit_ceil(cfg.window_capacity));
-    window_mask_ = window_.size() - 1;
+    const std::size_t cap = std::bit_ceil(std::size_t{cfg.window_capacity});
+    win_.allocate(cap);
+    old_.allocate(cap);
+    recovery_queue_.reserve(cap);
     queue_.resize(cfg.send_queue_max);
     // Honest senders fill every middle fragment, so a message spans at most this many frames;
     // a longer chain is malformed and dropped.
     max_fragments_ = cfg.max_message_size / 512 + 2;
-    reasm_.resize(wire::max_nodes);
     for (auto& r : reasm_) {
         r.segs.reserve(max_fragments_);
     }
+    // A node starts alone on a ring of its own, then gathers with whoever it hears.
+    node_set self;
+    self.push(cfg.self);
+    set_ring(ring_id{cfg.self, max_ring_seq_}, self);
 }
 
-int node_impl::member_index(node_id id) const noexcept {
-    auto it = std::lower_bound(members_.begin(), members_.end(), id);
-    if (it == members_.end() || *it != id) {
+int node_impl::index_in(const node_set& set, node_id id) const noexcept {
+    auto it = std::lower_bound(set.begin(), set.end(), id);
+    if (it == set.end() || *it != id) {
         return -1;
     }
-    return static_cast<int>(it - members_.begin());
+    return static_cast<int>(it - set.begin());
+}
+
+bool node_impl::allowed(node_id id) const noexcept {
+    return std::binary_search(allowed_.begin(), allowed_.end(), id);
+}
+
+void node_impl::set_ring(ring_id r, const node_set& members) noexcept {
+    ring_ = r;
+    members_ = members;
+    my_index_ = index_in(members_, cfg_.self);
+    RC_ASSERT(my_index_ >= 0);
+    next_ = members_[(static_cast<std::size_t>(my_index_) + 1) % members_.size()];
 }
 
 mono_ns node_impl::next_deadline() const noexcept {
     if (delivery_paused_) {
         return 0;
     }
-    return std::min({retransmit_deadline_, loss_deadline_, hold_deadline_});
+    return std::min({retransmit_deadline_, loss_deadline_, hold_deadline_, merge_deadline_,
+                     join_deadline_, consensus_deadline_});
 }
 
 void node_impl::check_invariants() const noexcept {
-    RC_ASSERT(stable_ <= my_high_delivered_);
-    RC_ASSERT(my_high_delivered_ <= my_aru_);
-    RC_ASSERT(my_aru_ <= high_seq_seen_);
-    RC_ASSERT(queue_count_ <= queue_.size());
-    for (seq_t s = stable_ + 1; s <= my_aru_; ++s) {
-        RC_ASSERT(have(s));
+    for (const ring_window* w : {&win_, &old_}) {
+        RC_ASSERT(w->stable <= w->high_delivered || w == &old_);
+        RC_ASSERT(w->aru <= w->high_seq);
+        RC_ASSERT(w->aru == w->stable || w->have(w->aru));
+        RC_ASSERT(w->aru - w->stable <= w->capacity());
     }
+    RC_ASSERT(win_.high_delivered <= win_.aru);
+    RC_ASSERT(queue_count_ <= queue_.size());
     std::uint64_t bytes = 0;
     for (std::uint32_t i = 0; i < queue_count_; ++i) {
         const submission& q = queue_[(queue_head_ + i) % queue_.size()];
@@ -110,6 +134,8 @@ void node_impl::check_invariants() const noexcept {
         bytes += q.data.size() - q.copied;
     }
     RC_ASSERT(bytes == queued_bytes_);
+    RC_ASSERT(ring_.seq <= max_ring_seq_);
+    RC_ASSERT(index_in(members_, cfg_.self) >= 0);
 }
 
 // ---- facade ----
@@ -135,7 +161,7 @@ mono_ns node::next_deadline() const noexcept { return impl_->next_deadline(); }
 node_id node::id() const noexcept { return impl_->cfg_.self; }
 node_state node::state() const noexcept { return impl_->state_; }
 ring_id node::ring() const noexcept { return impl_->ring_; }
-std::span<const node_id> node::members() const noexcept { return impl_->member_storage_; }
+std::span<const node_id> node::members() const noexcept { return impl_->members_.span(); }
 const node_stats& node::stats() const noexcept { return impl_->stats_; }
 std::uint32_t node::send_queue_depth() const noexcept { return impl_->send_queue_depth(); }
 void node::check_invariants() const noexcept { impl_->check_invariants(); }

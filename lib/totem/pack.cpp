@@ -102,4 +102,35 @@ bool node_impl::pack_frame(window_slot& f, effects& out) noexcept {
     return true;
 }
 
+bool node_impl::pack_recovery_frame(const window_slot& old, window_slot& f) noexcept {
+    const frame_buffer fb = ops_.alloc_frame(ops_.ctx);
+    if (fb.ref == payload_ref_none) {
+        return false;
+    }
+    RC_ASSERT(fb.payload.size() >= old.payload.size());
+    // Recovery is rare and the old frame's buffer still carries its old header: copying the
+    // payload into a fresh frame keeps every in-flight buffer immutable.
+    std::memcpy(fb.payload.data(), old.payload.data(), old.payload.size());
+    f.ref = fb.ref;
+    f.payload = std::span<const std::byte>(fb.payload.data(), old.payload.size());
+    f.fields.origin_ring = old.fields.origin_ring;
+    f.fields.origin_seq = old.fields.origin_seq;
+    f.fields.origin = old.fields.origin;
+    f.fields.svc = old.fields.svc;
+    f.fields.flags = wire::mcast_flag_encapsulated;
+    f.fields.chunk_count = old.fields.chunk_count;
+    f.seq = f.fields.seq;
+    return true;
+}
+
+void node_impl::restart_partial_submission() noexcept {
+    // A message half sent as fragments on the old ring is sent again whole on the new one:
+    // receivers drop partial messages when the old ring ends.
+    if (queue_count_ > 0) {
+        submission& h = queue_[queue_head_];
+        queued_bytes_ += h.copied;
+        h.copied = 0;
+    }
+}
+
 } // namespace ringcast::totem

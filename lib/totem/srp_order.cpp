@@ -1,127 +1,173 @@
-// Totem SRP §3 (ordering): the receive window, agreed and safe delivery, freeing stable frames.
+// Totem SRP §3 (ordering): receiving mcasts into the window, agreed and safe delivery, freeing
+// stable frames, and putting fragmented messages back together.
 
 #include <algorithm>
 #include <variant>
 
 #include "lib/common/assert.hpp"
+#include "lib/totem/fault.hpp"
 #include "lib/totem/node_impl.hpp"
 #include "lib/wire/codec.hpp"
 
 namespace ringcast::totem {
 
-#ifdef RINGCAST_SIM_FAULTS
-#define RC_FAULT(f) ((faults_ & static_cast<std::uint32_t>(fault::f)) != 0)
-#else
-#define RC_FAULT(f) false
-#endif
-
 void node_impl::on_frame(mono_ns now, const wire::header& hdr, const wire::frame_body& body,
                          payload_ref ref, effects& out) noexcept {
+    if (delivery_paused_) {
+        deliver_ready(out);
+    }
     if (const auto* mv = std::get_if<wire::mcast_view>(&body)) {
         on_mcast(now, hdr, *mv, ref, out);
         return;
     }
     if (ref != payload_ref_none) {
-        // Only mcasts are kept; any other buffer goes straight back.
-        out.push_release(ref);
+        out.push_release(ref); // only mcasts are kept
+    }
+    if (hdr.sender == cfg_.self || !allowed(hdr.sender)) {
+        ++stats_.foreign_ring;
+        return;
     }
     if (const auto* tok = std::get_if<wire::token>(&body)) {
         on_token(now, hdr, *tok, out);
+    } else if (const auto* j = std::get_if<wire::join>(&body)) {
+        on_join(now, hdr, *j, out);
+    } else if (const auto* c = std::get_if<wire::commit_token>(&body)) {
+        on_commit(now, hdr, *c, out);
+    } else if (std::holds_alternative<wire::merge_detect>(body)) {
+        on_merge_detect(now, hdr, out);
     } else if (std::holds_alternative<wire::token_hold_cancel>(body)) {
-        if (hdr.ring == ring_) {
-            on_token_hold_cancel(now, out);
-        } else {
-            ++stats_.foreign_ring;
+        if (hdr.ring == ring_ && state_ == node_state::operational) {
+            release_hold(now, out, true);
         }
-    } else {
-        // join, commit token, merge detect: the membership layer's (not on a static ring).
-        ++stats_.foreign_ring;
     }
 }
 
 void node_impl::on_mcast(mono_ns now, const wire::header& hdr, const wire::mcast_view& mv,
                          payload_ref ref, effects& out) noexcept {
-    (void)now;
     const seq_t s = mv.fields.seq;
-    if (hdr.ring != ring_ || mv.fields.origin_ring != ring_ ||
-        (mv.fields.flags & wire::mcast_flag_encapsulated) != 0) {
+    const bool on_ring = state_ == node_state::operational || state_ == node_state::recovery;
+    if (!on_ring && hdr.ring == ring_) {
+        // Gathering or committing: late frames of our ring still count (they may be delivered
+        // or recovered), as long as nothing was filled into a commit token yet.
+        if (state_ == node_state::commit) {
+            out.push_release(ref);
+            return;
+        }
+    } else if (hdr.ring != ring_ || !on_ring) {
         ++stats_.foreign_ring;
         out.push_release(ref);
         return;
     }
-    if (member_index(mv.fields.origin) < 0 || s == 0 || mv.fields.origin_seq != s) {
+    const bool encapsulated = (mv.fields.flags & wire::mcast_flag_encapsulated) != 0;
+    if (index_in(members_, mv.fields.origin) < 0 && !encapsulated) {
+        ++stats_.foreign_ring;
+        out.push_release(ref);
+        return;
+    }
+    if (s == 0 || (!encapsulated && (mv.fields.origin_ring != ring_ || mv.fields.origin_seq != s))) {
         ++stats_.foreign_ring;
         out.push_release(ref);
         return;
     }
     ++stats_.mcast_received;
-    if (s <= stable_ || have(s)) {
+    if (s <= win_.stable || win_.have(s)) {
         ++stats_.mcast_duplicate;
         out.push_release(ref);
         return;
     }
-    if (s > stable_ + window_.size()) {
+    if (!win_.fits(s)) {
         // Beyond what this node can hold until it frees; it will be asked for again.
         ++stats_.mcast_out_of_window;
         out.push_release(ref);
         return;
     }
-    store(mv.fields, mv.payload, ref);
+    if (encapsulated) {
+        if (state_ != node_state::recovery) {
+            // Recovery frames of a ring this node already installed: keep the seq, not the data.
+            win_.store(mv.fields, s, {}, payload_ref_none, true);
+            out.push_release(ref);
+        } else {
+            on_encapsulated(mv, ref);
+        }
+    } else {
+        win_.store(mv.fields, s, mv.payload, ref, false);
+    }
     // A frame the next members originated after our token pass proves the token moved on.
     if (retransmit_deadline_ != mono_ns_never && s > token_.seq) {
         retransmit_deadline_ = mono_ns_never;
     }
+    if (state_ == node_state::recovery) {
+        maybe_install(now, out);
+    }
     deliver_ready(out);
 }
 
-void node_impl::store(const wire::mcast& fields, std::span<const std::byte> payload,
-                      payload_ref ref) noexcept {
-    window_slot& w = slot(fields.seq);
-    RC_ASSERT(w.seq == 0);
-    w.seq = fields.seq;
-    w.ref = ref;
-    w.payload = payload;
-    w.fields = fields;
-    high_seq_seen_ = std::max(high_seq_seen_, fields.seq);
-    while (have(my_aru_ + 1)) {
-        ++my_aru_;
+reassembly& node_impl::reassembly_for(node_id origin) noexcept {
+    reassembly* free_slot = nullptr;
+    for (reassembly& r : reasm_) {
+        if (r.origin == origin) {
+            return r;
+        }
+        if (free_slot == nullptr && !r.active) {
+            free_slot = &r;
+        }
+    }
+    // Every origin is an allowed node and there are at most max_nodes of them.
+    RC_ASSERT(free_slot != nullptr);
+    free_slot->origin = origin;
+    return *free_slot;
+}
+
+void node_impl::drop_partial_messages() noexcept {
+    for (reassembly& r : reasm_) {
+        r.active = false;
+        r.segs.clear();
     }
 }
 
 void node_impl::deliver_ready(effects& out) noexcept {
     delivery_paused_ = false;
+    if (phase_ != old_phase::none && !deliver_old(out)) {
+        delivery_paused_ = true;
+        return;
+    }
+    // Old-ring delivery is frozen once this node filled in a commit token (the token reported
+    // how far it had delivered); new-ring delivery waits for the install.
+    if (state_ == node_state::commit || state_ == node_state::recovery) {
+        return;
+    }
     for (;;) {
-        const seq_t s = my_high_delivered_ + 1;
-        if (!have(s)) {
-            if (RC_FAULT(deliver_past_gap) && !fault_fired_ && have(s + 1) &&
-                slot(s + 1).fields.svc == wire::service::agreed) {
+        const seq_t s = win_.high_delivered + 1;
+        if (!win_.have(s)) {
+            if (RC_FAULT(deliver_past_gap) && !fault_fired_ && win_.have(s + 1) &&
+                win_.slot(s + 1).fields.svc == wire::service::agreed &&
+                !win_.slot(s + 1).borrowed && state_ == node_state::operational) {
                 // Test-only: hand out the next frame's messages while s is still missing.
                 fault_fired_ = true;
-                const std::uint32_t saved = deliver_offset_;
-                deliver_offset_ = 0;
-                (void)deliver_frame(slot(s + 1), out);
-                deliver_offset_ = saved;
+                const std::uint32_t saved = win_.deliver_offset;
+                win_.deliver_offset = 0;
+                (void)deliver_frame(win_, win_.slot(s + 1), out);
+                win_.deliver_offset = saved;
             }
             return;
         }
-        const window_slot& w = slot(s);
+        const window_slot& w = win_.slot(s);
         if (w.fields.svc == wire::service::safe && s > safe_point_ && !RC_FAULT(safe_too_early)) {
             return;
         }
-        if (!deliver_frame(w, out)) {
+        // Recovery frames carry old-ring messages: delivered with the old ring, not here.
+        if ((w.fields.flags & wire::mcast_flag_encapsulated) == 0 && !deliver_frame(win_, w, out)) {
             delivery_paused_ = true;
             return;
         }
-        my_high_delivered_ = s;
-        deliver_offset_ = 0;
+        win_.high_delivered = s;
+        win_.deliver_offset = 0;
     }
 }
 
-bool node_impl::deliver_frame(const window_slot& w, effects& out) noexcept {
-    const int oi = member_index(w.fields.origin);
-    RC_ASSERT(oi >= 0);
-    reassembly& r = reasm_[static_cast<std::size_t>(oi)];
-    wire::chunk_reader rd(w.payload.subspan(deliver_offset_));
+bool node_impl::deliver_frame(ring_window& win, const window_slot& w, effects& out) noexcept {
+    reassembly& r = reassembly_for(w.fields.origin);
+    wire::chunk_reader rd(w.payload.subspan(win.deliver_offset));
     wire::chunk c;
     const std::byte* base = w.payload.data();
     while (rd.next(c)) {
@@ -134,15 +180,14 @@ bool node_impl::deliver_frame(const window_slot& w, effects& out) noexcept {
         switch (c.kind) {
         case wire::chunk_kind::whole: {
             if (r.active) {
-                // A whole message while a fragment chain is open: the chain is broken.
-                ++stats_.reassembly_dropped;
+                ++stats_.reassembly_dropped; // a whole message inside an open fragment chain
                 r.active = false;
             }
-            delivery d{.kind = delivery_kind::message, .origin = w.fields.origin,
-                       .svc = w.fields.svc, .ring = w.fields.origin_ring, .seq = w.seq,
-                       .len = seg.len, .seg_begin = out.segment_count(), .seg_count = 1};
+            out.push_delivery(delivery{.kind = delivery_kind::message, .origin = w.fields.origin,
+                                       .svc = w.fields.svc, .ring = w.fields.origin_ring,
+                                       .seq = w.fields.origin_seq, .len = seg.len,
+                                       .seg_begin = out.segment_count(), .seg_count = 1});
             out.push_segment(seg);
-            out.push_delivery(d);
             ++stats_.messages_delivered;
             stats_.bytes_delivered += seg.len;
             if (RC_FAULT(reorder_deliveries) && !fault_fired_ && out.deliveries().size() >= 2) {
@@ -180,36 +225,42 @@ bool node_impl::deliver_frame(const window_slot& w, effects& out) noexcept {
             r.segs.push_back(seg);
             r.len += seg.len;
             if (c.kind == wire::chunk_kind::last) {
-                delivery d{.kind = delivery_kind::message, .origin = w.fields.origin,
-                           .svc = r.svc, .ring = w.fields.origin_ring, .seq = w.seq, .len = r.len,
-                           .seg_begin = out.segment_count(),
-                           .seg_count = static_cast<std::uint32_t>(r.segs.size())};
+                out.push_delivery(delivery{.kind = delivery_kind::message,
+                                           .origin = w.fields.origin, .svc = r.svc,
+                                           .ring = w.fields.origin_ring,
+                                           .seq = w.fields.origin_seq, .len = r.len,
+                                           .seg_begin = out.segment_count(),
+                                           .seg_count = static_cast<std::uint32_t>(r.segs.size())});
                 for (const segment& sg : r.segs) {
                     out.push_segment(sg);
                 }
-                out.push_delivery(d);
                 ++stats_.messages_delivered;
                 stats_.bytes_delivered += r.len;
                 r.active = false;
             }
             break;
         }
-        deliver_offset_ = static_cast<std::uint32_t>(c.data.data() + c.data.size() - base);
+        win.deliver_offset = static_cast<std::uint32_t>(c.data.data() + c.data.size() - base);
     }
     return true;
 }
 
 void node_impl::free_stable(effects& out) noexcept {
-    seq_t bound = std::min(safe_point_, my_high_delivered_);
+    if (state_ != node_state::operational || phase_ != old_phase::none) {
+        return; // recovery frames may be borrowed by the old ring until it is delivered
+    }
+    seq_t bound = std::min(safe_point_, win_.high_delivered);
     for (const reassembly& r : reasm_) {
         if (r.active) {
             bound = std::min(bound, r.first_seq - 1);
         }
     }
-    while (stable_ < bound) {
-        window_slot& w = slot(++stable_);
-        RC_ASSERT(w.seq == stable_);
-        out.push_release(w.ref);
+    while (win_.stable < bound) {
+        window_slot& w = win_.slot(++win_.stable);
+        RC_ASSERT(w.seq == win_.stable);
+        if (!w.borrowed && w.ref != payload_ref_none) {
+            out.push_release(w.ref);
+        }
         w = window_slot{};
     }
 }

@@ -1,32 +1,24 @@
-// Totem SRP §3-4 (token handling): one token visit, flow control, retransmission requests, token
+// Totem SRP §3-5 (token handling): one token visit, flow control, retransmission requests, token
 // retransmission and loss detection, and holding the token on an idle ring (corosync's
 // token_hold, woken by a token-hold-cancel from a member with new data).
 
 #include <algorithm>
 
 #include "lib/common/assert.hpp"
+#include "lib/totem/fault.hpp"
 #include "lib/totem/node_impl.hpp"
 
 namespace ringcast::totem {
 
-#ifdef RINGCAST_SIM_FAULTS
-#define RC_FAULT(f) ((faults_ & static_cast<std::uint32_t>(fault::f)) != 0)
-#else
-#define RC_FAULT(f) false
-#endif
-
 void node_impl::start(mono_ns now, effects& out) noexcept {
-    loss_deadline_ = now + cfg_.token_timeout_ns;
-    if (is_rep()) {
-        token_ = wire::token{};
-        holding_token_ = true;
-        visit(now, out);
-    }
+    state_ = node_state::operational; // of its own singleton ring, which it leaves at once
+    enter_gather(now, out);
 }
 
 void node_impl::on_token(mono_ns now, const wire::header& hdr, const wire::token& tok,
                          effects& out) noexcept {
-    if (hdr.ring != ring_) {
+    const bool on_ring = state_ == node_state::operational || state_ == node_state::recovery;
+    if (hdr.ring != ring_ || !on_ring || index_in(members_, hdr.sender) < 0) {
         ++stats_.foreign_ring;
         return;
     }
@@ -39,6 +31,7 @@ void node_impl::on_token(mono_ns now, const wire::header& hdr, const wire::token
     last_token_seq_ = tok.token_seq;
     token_ = tok;
     holding_token_ = true;
+    token_started_ = true;
     retransmit_deadline_ = mono_ns_never;
     loss_deadline_ = mono_ns_never;
     visit(now, out);
@@ -49,9 +42,8 @@ void node_impl::visit(mono_ns now, effects& out) noexcept {
     if (is_rep()) {
         ++stats_.rotations;
     }
-    high_seq_seen_ = std::max(high_seq_seen_, t.seq);
     // Safe point: every member had every frame up to min(aru on two successive visits) (§4).
-    safe_point_ = std::min({aru_prev_visit_, t.aru, my_aru_});
+    safe_point_ = std::min({aru_prev_visit_, t.aru, win_.aru});
     aru_prev_visit_ = t.aru;
     seq_unchanged_ = t.seq == seq_prev_visit_;
     deliver_ready(out);
@@ -61,13 +53,21 @@ void node_impl::visit(mono_ns now, effects& out) noexcept {
     // Failing to receive: the same node holds the aru below seq for many rotations.
     if (t.aru < t.seq && t.aru == aru_stuck_value_ && t.aru_node != node_id_none) {
         if (++aru_stuck_visits_ == cfg_.fail_to_recv_const) {
-            out.push_event({event_kind::failed_to_receive, t.aru_node});
+            out.push_event({event_kind::failed_to_receive, t.aru_node, 0});
+            if (t.aru_node != cfg_.self && state_ == node_state::operational) {
+                const node_id culprit = t.aru_node;
+                enter_gather(now, out);
+                failed_.push(culprit);
+                std::sort(failed_.begin(), failed_.end());
+                send_join(now, out);
+                return;
+            }
         }
     } else {
         aru_stuck_visits_ = 0;
         aru_stuck_value_ = t.aru;
     }
-    originate_and_pass(now, out);
+    originate_and_pass(now, out, true);
 }
 
 std::uint32_t node_impl::allowance() const noexcept {
@@ -81,21 +81,20 @@ std::uint32_t node_impl::allowance() const noexcept {
     const std::uint32_t mine = backlog_frames();
     const std::uint32_t total = t.backlog - std::min(t.backlog, my_last_backlog_) + mine;
     if (mine > 0 && total > mine) {
-        const auto share = static_cast<std::uint32_t>(
-            std::uint64_t{cfg_.window_size} * mine / total);
+        const auto share = static_cast<std::uint32_t>(std::uint64_t{cfg_.window_size} * mine / total);
         n = std::min(n, std::max<std::uint32_t>(share, 1));
     }
     // Never assign a seq this node (or any member, which frees in step) cannot hold.
-    const seq_t limit = stable_ + window_.size();
+    const seq_t limit = win_.stable + win_.capacity();
     const seq_t room = limit > t.seq ? limit - t.seq : 0;
     return static_cast<std::uint32_t>(std::min<seq_t>(n, room));
 }
 
 void node_impl::request_gaps() noexcept {
     wire::token& t = token_;
-    // Drop requests already satisfied everywhere (stable here means every member had them).
+    // Drop requests that cannot or need not be served any more.
     for (std::size_t i = 0; i < t.rtr.size();) {
-        if (t.rtr[i].ring != ring_ || t.rtr[i].seq <= stable_ || t.rtr[i].seq > t.seq) {
+        if (t.rtr[i].ring != ring_ || t.rtr[i].seq <= win_.stable || t.rtr[i].seq > t.seq) {
             t.rtr.erase_at(i);
         } else {
             ++i;
@@ -104,8 +103,9 @@ void node_impl::request_gaps() noexcept {
     // A frame announced a visit ago and still missing is lost, not late (the mcast may trail the
     // unicast token by a little, never by a whole rotation).
     const seq_t upto = cfg_.rtr_gap_visits == 0 ? t.seq : std::min(t.seq, seq_prev_visit_);
-    for (seq_t s = my_aru_ + 1; s <= upto && !t.rtr.full(); ++s) {
-        if (have(s)) {
+    const seq_t last = std::min<seq_t>(upto, win_.stable + win_.capacity());
+    for (seq_t s = win_.aru + 1; s <= last && !t.rtr.full(); ++s) {
+        if (win_.have(s)) {
             continue;
         }
         bool listed = false;
@@ -128,11 +128,11 @@ std::uint32_t node_impl::answer_retransmissions(std::uint32_t budget, effects& o
     }
     for (std::size_t i = 0; i < t.rtr.size() && sent < budget;) {
         const seq_t s = t.rtr[i].seq;
-        if (!have(s)) {
+        if (!win_.have(s) || win_.slot(s).ref == payload_ref_none) {
             ++i;
             continue;
         }
-        const window_slot& w = slot(s);
+        const window_slot& w = win_.slot(s);
         out.push_send(send{.kind = send_kind::mcast, .to = node_id_none, .ring = ring_,
                            .ref = w.ref, .mcast = w.fields, .payload = w.payload,
                            .retransmit = true});
@@ -143,58 +143,72 @@ std::uint32_t node_impl::answer_retransmissions(std::uint32_t budget, effects& o
     return sent;
 }
 
-void node_impl::originate_and_pass(mono_ns now, effects& out) noexcept {
+void node_impl::originate_and_pass(mono_ns now, effects& out, bool may_hold) noexcept {
     wire::token& t = token_;
     const std::uint32_t allow = allowance();
     const std::uint32_t retrans = answer_retransmissions(std::max<std::uint32_t>(allow, 1), out);
     std::uint32_t budget = allow > retrans ? allow - retrans : 0;
     std::uint32_t originated = 0;
-    while (budget > 0 && queue_count_ > 0) {
+    const bool recovering = state_ == node_state::recovery;
+    while (budget > 0) {
         window_slot frame;
         frame.fields.seq = t.seq + 1;
-        if (!pack_frame(frame, out)) {
+        if (recovering) {
+            if (recovery_next_ == recovery_queue_.size() ||
+                !pack_recovery_frame(old_.slot(recovery_queue_[recovery_next_]), frame)) {
+                break;
+            }
+            ++recovery_next_;
+        } else if (queue_count_ == 0 || !pack_frame(frame, out)) {
             break;
         }
         ++t.seq;
-        store(frame.fields, frame.payload, frame.ref);
+        win_.store(frame.fields, t.seq, frame.payload, frame.ref, false);
         out.push_send(send{.kind = send_kind::mcast, .to = node_id_none, .ring = ring_,
                            .ref = frame.ref, .mcast = frame.fields, .payload = frame.payload});
         ++stats_.mcast_sent;
         ++originated;
         --budget;
     }
-    high_seq_seen_ = std::max(high_seq_seen_, t.seq);
 
     // fcc and backlog carry this node's contribution of the last rotation (replace, not add).
     const std::uint32_t fcc_now = originated + retrans;
     t.fcc = t.fcc - std::min(t.fcc, my_last_fcc_) + fcc_now;
     my_last_fcc_ = fcc_now;
-    const std::uint32_t backlog_now = backlog_frames();
+    const std::uint32_t backlog_now =
+        recovering ? static_cast<std::uint32_t>(recovery_queue_.size() - recovery_next_)
+                   : backlog_frames();
     t.backlog = t.backlog - std::min(t.backlog, my_last_backlog_) + backlog_now;
     my_last_backlog_ = backlog_now;
 
     apply_aru_rule();
+    if (recovering) {
+        recovery_visit();
+    }
     deliver_ready(out);
 
     const bool idle = originated == 0 && retrans == 0 && t.rtr.empty() && t.aru == t.seq &&
-                      queue_count_ == 0 && seq_unchanged_;
+                      queue_count_ == 0 && seq_unchanged_ && state_ == node_state::operational;
     idle_visits_ = idle ? idle_visits_ + 1 : 0;
     saw_idle_token_ = idle;
-    if (is_rep() && idle_visits_ >= cfg_.seqno_unchanged_const) {
+    if (may_hold && is_rep() && idle_visits_ >= cfg_.seqno_unchanged_const) {
         // Idle ring: keep the token instead of spinning it (corosync's token hold).
         token_held_idle_ = true;
         hold_deadline_ = now + cfg_.token_hold_ns;
         ++stats_.token_held;
-        return;
+    } else {
+        pass_token(now, out);
     }
-    pass_token(now, out);
+    if (state_ == node_state::recovery) {
+        maybe_install(now, out);
+    }
 }
 
 void node_impl::apply_aru_rule() noexcept {
     wire::token& t = token_;
     // Totem SRP §4: lower the aru to ours, or move it if we set it last (or nobody holds it).
-    if (my_aru_ < t.aru || t.aru_node == cfg_.self || t.aru_node == node_id_none) {
-        t.aru = my_aru_;
+    if (win_.aru < t.aru || t.aru_node == cfg_.self || t.aru_node == node_id_none) {
+        t.aru = win_.aru;
         t.aru_node = t.aru == t.seq ? node_id_none : cfg_.self;
     }
 }
@@ -205,6 +219,14 @@ void node_impl::pass_token(mono_ns now, effects& out) noexcept {
     holding_token_ = false;
     token_held_idle_ = false;
     hold_deadline_ = mono_ns_never;
+    if (members_.size() == 1) {
+        // Alone on the ring: the token comes straight back (no frame needed).
+        hold_deadline_ = now + cfg_.token_hold_ns;
+        token_held_idle_ = true;
+        holding_token_ = true;
+        idle_visits_ = cfg_.seqno_unchanged_const;
+        return;
+    }
     out.push_send(send{.kind = send_kind::token, .to = next_, .ring = ring_, .token = &token_});
     retransmit_deadline_ = now + cfg_.token_retransmit_ns;
     loss_deadline_ = now + cfg_.token_timeout_ns;
@@ -221,11 +243,13 @@ void node_impl::release_hold(mono_ns now, effects& out, bool woken_by_data) noex
     }
     token_held_idle_ = false;
     hold_deadline_ = mono_ns_never;
-    originate_and_pass(now, out);
-}
-
-void node_impl::on_token_hold_cancel(mono_ns now, effects& out) noexcept {
-    release_hold(now, out, true);
+    if (members_.size() == 1) {
+        // Alone: every release is a full visit of our own token.
+        ++token_.token_seq;
+        visit(now, out);
+        return;
+    }
+    originate_and_pass(now, out, false);
 }
 
 void node_impl::send_token_hold_cancel(effects& out) noexcept {
@@ -234,30 +258,71 @@ void node_impl::send_token_hold_cancel(effects& out) noexcept {
     }
 }
 
+void node_impl::token_timers(mono_ns now, effects& out) noexcept {
+    if (now >= hold_deadline_) {
+        release_hold(now, out, false);
+    }
+    if (now >= retransmit_deadline_ && !holding_token_) {
+        ++stats_.token_retransmitted;
+        if (state_ == node_state::recovery && !token_started_) {
+            forward_commit(now, out); // the commit token's second pass is still travelling
+        } else {
+            // The next member shows no sign of having the token: send it again, same token_seq.
+            out.push_send(send{.kind = send_kind::token, .to = next_, .ring = ring_, .token = &token_});
+            retransmit_deadline_ = now + cfg_.token_retransmit_ns;
+        }
+    }
+    if (now >= loss_deadline_) {
+        ++stats_.token_lost;
+        out.push_event({event_kind::token_lost, node_id_none, 0});
+        enter_gather(now, out);
+    }
+}
+
 void node_impl::on_tick(mono_ns now, effects& out) noexcept {
     if (delivery_paused_) {
         deliver_ready(out);
         free_stable(out);
     }
-    if (now >= hold_deadline_) {
-        release_hold(now, out, false);
+    switch (state_) {
+    case node_state::operational:
+    case node_state::recovery:
+        token_timers(now, out);
+        break;
+    case node_state::commit:
+        if (now >= retransmit_deadline_) {
+            forward_commit(now, out); // resend: the next member showed no sign of it
+            ++stats_.token_retransmitted;
+        }
+        if (now >= loss_deadline_) {
+            ++stats_.token_lost;
+            enter_gather(now, out);
+        }
+        break;
+    case node_state::gather:
+        if (now >= consensus_deadline_) {
+            consensus_timeout(now, out);
+        }
+        if (state_ == node_state::gather && now >= join_deadline_) {
+            send_join(now, out);
+            check_consensus(now, out);
+        }
+        break;
     }
-    if (now >= retransmit_deadline_ && !holding_token_) {
-        // The next member shows no sign of having the token: send it again, same token_seq.
-        out.push_send(send{.kind = send_kind::token, .to = next_, .ring = ring_, .token = &token_});
-        ++stats_.token_retransmitted;
-        retransmit_deadline_ = now + cfg_.token_retransmit_ns;
-    }
-    if (now >= loss_deadline_) {
-        ++stats_.token_lost;
-        out.push_event({event_kind::token_lost, node_id_none});
-        // Static ring: keep retransmitting; the membership layer decides what a loss means.
-        loss_deadline_ = now + cfg_.token_timeout_ns;
+    if (state_ == node_state::operational && now >= merge_deadline_) {
+        merge_deadline_ = now + cfg_.merge_ns;
+        if (is_rep() && !out.sends_full()) {
+            // So that partitioned rings (and restarted nodes) find each other.
+            out.push_send(send{.kind = send_kind::merge_detect, .to = node_id_none, .ring = ring_});
+        }
     }
 }
 
 submit_result node_impl::submit(mono_ns now, wire::service svc, payload_ref ref,
                                 std::span<const std::byte> data, effects& out) noexcept {
+    if (delivery_paused_) {
+        deliver_ready(out);
+    }
     if (data.size() > cfg_.max_message_size) {
         return submit_result::too_large;
     }
@@ -269,7 +334,7 @@ submit_result node_impl::submit(mono_ns now, wire::service svc, payload_ref ref,
     ++queue_count_;
     queued_bytes_ += data.size();
     ++stats_.messages_submitted;
-    if (was_empty) {
+    if (was_empty && state_ == node_state::operational) {
         if (token_held_idle_) {
             release_hold(now, out, true);
         } else if (saw_idle_token_ && !is_rep()) {

@@ -158,3 +158,57 @@ TEST(TotemNode, IdleRingHoldsTokenAndFreesBuffers) {
 
 } // namespace
 } // namespace ringcast::test
+
+namespace ringcast::test {
+namespace {
+
+std::vector<node_id> ids(const totem::configuration& c) {
+    return {c.members.begin(), c.members.end()};
+}
+
+TEST(TotemMembership, NodesStartingTogetherFormOneRing) {
+    ring_harness h({1, 2, 3});
+    h.start();
+    h.run_for(20 * totem::ms);
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(h.node(i).state(), totem::node_state::operational);
+        ASSERT_EQ(h.configs(i).size(), 2u) << i;
+        EXPECT_EQ(h.config_kinds(i)[0], totem::delivery_kind::transitional_config);
+        EXPECT_EQ(ids(h.configs(i)[0]), std::vector<node_id>{static_cast<node_id>(i + 1)});
+        EXPECT_EQ(ids(h.configs(i)[1]), (std::vector<node_id>{1, 2, 3}));
+        EXPECT_EQ(h.configs(i)[1].ring, h.configs(0)[1].ring);
+    }
+}
+
+TEST(TotemMembership, SurvivorsReformAfterACrashAndKeepDelivering) {
+    ring_harness h({1, 2, 3});
+    h.start();
+    h.run_for(20 * totem::ms);
+    for (std::uint32_t k = 0; k < 60; ++k) {
+        ASSERT_EQ(h.submit(k % 3, make_msg(k % 3 + 1, k, 300)), totem::submit_result::ok);
+    }
+    h.run_for(30 * totem::us);
+    h.isolate(2);
+    h.run_for(100 * totem::ms);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(h.node(i).state(), totem::node_state::operational);
+        EXPECT_EQ(std::vector<node_id>(h.node(i).members().begin(), h.node(i).members().end()),
+                  (std::vector<node_id>{1, 2}));
+        ASSERT_EQ(h.configs(i).size(), 4u);
+        EXPECT_EQ(ids(h.configs(i)[2]), (std::vector<node_id>{1, 2}));
+        EXPECT_EQ(h.config_kinds(i)[3], totem::delivery_kind::regular_config);
+    }
+    // Virtual synchrony: both survivors delivered the same messages before the new ring.
+    ASSERT_EQ(h.deliveries(0).size(), h.deliveries(1).size());
+    for (std::size_t k = 0; k < h.deliveries(0).size(); ++k) {
+        EXPECT_EQ(h.deliveries(0)[k].data, h.deliveries(1)[k].data);
+    }
+    const std::size_t before = h.deliveries(0).size();
+    ASSERT_EQ(h.submit(1, make_msg(2, 999, 10)), totem::submit_result::ok);
+    h.run_for(5 * totem::ms);
+    EXPECT_EQ(h.deliveries(0).size(), before + 1);
+    EXPECT_EQ(h.deliveries(1).size(), before + 1);
+}
+
+} // namespace
+} // namespace ringcast::test

@@ -5,6 +5,7 @@
 // failure points at the core.
 
 #include <cstring>
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -36,12 +37,18 @@ public:
             nodes_.push_back(std::make_unique<totem::node>(cfg, totem::payload_ops{this, &alloc}));
             fx_.push_back(std::make_unique<totem::effects>(cfg));
             out_.emplace_back();
+            configs_.emplace_back();
+            config_kinds_.emplace_back();
         }
     }
 
     totem::node& node(std::size_t i) { return *nodes_[i]; }
     const std::vector<delivered>& deliveries(std::size_t i) const { return out_[i]; }
     std::size_t live_buffers() const { return pool_.size(); }
+    const std::vector<totem::configuration>& configs(std::size_t i) const { return configs_[i]; }
+    const std::vector<totem::delivery_kind>& config_kinds(std::size_t i) const { return config_kinds_[i]; }
+    /** Stops delivering anything from or to node i (a crash without restart). */
+    void isolate(std::size_t i) { isolated_.push_back(i); }
     mono_ns now() const { return now_; }
 
     /** Drop frames for which this returns true (kind, from index, to index). */
@@ -132,6 +139,10 @@ private:
                 if (drop && drop(s.kind, i, j)) {
                     continue;
                 }
+                if (std::find(isolated_.begin(), isolated_.end(), i) != isolated_.end() ||
+                    std::find(isolated_.begin(), isolated_.end(), j) != isolated_.end()) {
+                    continue;
+                }
                 in_flight f{j, h, {}, totem::payload_ref_none, i};
                 switch (s.kind) {
                 case totem::send_kind::mcast:
@@ -147,7 +158,14 @@ private:
                 case totem::send_kind::token_hold_cancel:
                     f.body = wire::token_hold_cancel{};
                     break;
-                default:
+                case totem::send_kind::join:
+                    f.body = *s.join;
+                    break;
+                case totem::send_kind::commit_token:
+                    f.body = *s.commit;
+                    break;
+                case totem::send_kind::merge_detect:
+                    f.body = wire::merge_detect{};
                     break;
                 }
                 wire_.push_back(std::move(f));
@@ -155,6 +173,9 @@ private:
         }
         for (const auto& d : fx.deliveries()) {
             if (d.kind != totem::delivery_kind::message) {
+                configs_[i].push_back(*d.config);
+                configs_[i].back().members.resize(d.config->members.size());
+                config_kinds_[i].push_back(d.kind);
                 continue;
             }
             delivered m{d.origin, d.svc, {}};
@@ -175,10 +196,13 @@ private:
     std::vector<std::unique_ptr<totem::node>> nodes_;
     std::vector<std::unique_ptr<totem::effects>> fx_;
     std::vector<std::vector<delivered>> out_;
+    std::vector<std::vector<totem::configuration>> configs_;
+    std::vector<std::vector<totem::delivery_kind>> config_kinds_;
     std::map<totem::payload_ref, buffer> pool_;
     totem::payload_ref next_ref_ = 1;
     std::deque<in_flight> wire_;
     mono_ns now_ = 0;
+    std::vector<std::size_t> isolated_;
 };
 
 } // namespace ringcast::test

@@ -1,0 +1,137 @@
+// Totem membership §6 (commit): the representative of the agreed member set creates the commit
+// token; it goes around the new ring twice. The first pass collects each member's old ring id,
+// aru, high delivered and received flag; on the second pass each member enters recovery. When the
+// token completes its second pass the representative starts the new ring's ORF token.
+
+#include <algorithm>
+
+#include "lib/common/assert.hpp"
+#include "lib/totem/node_impl.hpp"
+
+namespace ringcast::totem {
+
+void node_impl::fill_commit_entry() noexcept {
+    for (wire::commit_member& m : commit_.members) {
+        if (m.id == cfg_.self) {
+            m.old_ring = ring_;
+            m.old_aru = win_.aru;
+            m.high_delivered = win_.high_delivered;
+            m.received_flg = win_.aru == win_.high_seq ? 1 : 0;
+        }
+    }
+}
+
+void node_impl::create_commit_token(mono_ns now, effects& out) noexcept {
+    const node_set live = live_set();
+    RC_ASSERT(!live.empty() && live[0] == cfg_.self);
+    // Ring seqs only grow: above anything seen in joins, our own rings and the persisted mark.
+    max_ring_seq_ = std::max(max_ring_seq_, ring_.seq) + 4;
+    commit_ring_ = ring_id{cfg_.self, max_ring_seq_};
+    out.push_event({event_kind::ring_seq_persist, node_id_none, max_ring_seq_});
+    commit_ = wire::commit_token{};
+    for (node_id id : live) {
+        commit_.members.push(wire::commit_member{.id = id});
+    }
+    state_ = node_state::commit;
+    commit_pass1_done_ = false;
+    last_commit_token_seq_ = 0;
+    join_deadline_ = consensus_deadline_ = mono_ns_never;
+    fill_commit_entry();
+    if (live.size() == 1) {
+        // Alone: both passes are trivially done; start our own token.
+        enter_recovery(now, out);
+        if (state_ == node_state::recovery) {
+            token_ = wire::token{};
+            token_started_ = true;
+            holding_token_ = true;
+            visit(now, out);
+        }
+        return;
+    }
+    commit_.memb_index = 1;
+    forward_commit(now, out);
+}
+
+void node_impl::forward_commit(mono_ns now, effects& out) noexcept {
+    const node_id to = commit_.members[commit_.memb_index].id;
+    if (!out.sends_full()) {
+        out.push_send(send{.kind = send_kind::commit_token, .to = to, .ring = commit_ring_,
+                           .commit = &commit_});
+    }
+    retransmit_deadline_ = now + cfg_.token_retransmit_ns;
+    if (loss_deadline_ == mono_ns_never || state_ == node_state::commit) {
+        loss_deadline_ = now + cfg_.token_timeout_ns;
+    }
+}
+
+void node_impl::on_commit(mono_ns now, const wire::header& hdr, const wire::commit_token& c,
+                          effects& out) noexcept {
+    const std::size_t n = c.members.size();
+    if (n < 2 || c.memb_index >= n || c.members[c.memb_index].id != cfg_.self ||
+        hdr.ring.rep != c.members[0].id || hdr.sender == cfg_.self) {
+        return;
+    }
+    for (std::size_t i = 1; i < n; ++i) {
+        if (c.members[i - 1].id >= c.members[i].id) {
+            return; // ring order is sorted node ids
+        }
+    }
+    max_ring_seq_ = std::max(max_ring_seq_, hdr.ring.seq);
+
+    if (state_ == node_state::gather) {
+        // First pass: accept only the member set we agreed on, and only a ring newer than ours.
+        const node_set live = live_set();
+        if (live.size() != n || hdr.ring.seq <= ring_.seq) {
+            return;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            if (live[i] != c.members[i].id) {
+                return;
+            }
+        }
+        out.push_event({event_kind::ring_seq_persist, node_id_none, hdr.ring.seq});
+        state_ = node_state::commit;
+        commit_ring_ = hdr.ring;
+        commit_ = c;
+        last_commit_token_seq_ = c.token_seq;
+        commit_pass1_done_ = false;
+        join_deadline_ = consensus_deadline_ = mono_ns_never;
+        fill_commit_entry();
+        commit_.token_seq = c.token_seq + 1;
+        commit_.memb_index = static_cast<std::uint16_t>((c.memb_index + 1) % n);
+        loss_deadline_ = mono_ns_never;
+        forward_commit(now, out);
+        return;
+    }
+
+    if (hdr.ring != commit_ring_ || c.token_seq <= last_commit_token_seq_) {
+        return; // another formation, or a retransmitted copy
+    }
+    last_commit_token_seq_ = c.token_seq;
+    commit_ = c;
+    commit_.token_seq = c.token_seq + 1;
+    commit_.memb_index = static_cast<std::uint16_t>((c.memb_index + 1) % n);
+
+    const bool rep = c.members[0].id == cfg_.self;
+    if (state_ == node_state::commit) {
+        if (rep && !commit_pass1_done_) {
+            // First pass complete: every entry is filled in. Start the second.
+            commit_pass1_done_ = true;
+        }
+        enter_recovery(now, out);
+        if (!rep || members_.size() > 1) {
+            forward_commit(now, out);
+        }
+        return;
+    }
+    if (state_ == node_state::recovery && rep && !token_started_ && hdr.ring == ring_) {
+        // Second pass complete: start the new ring's token.
+        retransmit_deadline_ = mono_ns_never;
+        token_ = wire::token{};
+        token_started_ = true;
+        holding_token_ = true;
+        visit(now, out);
+    }
+}
+
+} // namespace ringcast::totem

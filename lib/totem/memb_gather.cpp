@@ -1,0 +1,196 @@
+// Totem membership §6 (gather): joins carrying (proc set, failed set), consensus when every live
+// node of the proc set sent the same pair, failing silent nodes after the consensus timeout.
+//
+// Deviations: a node starts gathering with only itself in the proc set (corosync too) and must
+// gather at least join_ns before forming a ring, so nodes starting together form one ring instead
+// of a singleton each. A node that lists us as failed is failed in turn (corosync's rule), which
+// is what ends the re-forming loop of a one-way link: the side that cannot hear is excluded.
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "lib/common/assert.hpp"
+#include "lib/totem/node_impl.hpp"
+
+namespace ringcast::totem {
+
+namespace {
+bool add_sorted(node_set& set, node_id id) noexcept {
+    auto it = std::lower_bound(set.begin(), set.end(), id);
+    if (it != set.end() && *it == id) {
+        return false;
+    }
+    if (set.full()) {
+        return false;
+    }
+    set.push(id);
+    std::sort(set.begin(), set.end());
+    return true;
+}
+} // namespace
+
+node_set node_impl::live_set() const noexcept {
+    node_set live;
+    for (node_id id : proc_) {
+        if (!std::binary_search(failed_.begin(), failed_.end(), id)) {
+            live.push(id);
+        }
+    }
+    return live;
+}
+
+void node_impl::enter_gather(mono_ns now, effects& out) noexcept {
+    const bool was_gathering = state_ == node_state::gather;
+    if (state_ == node_state::recovery) {
+        abandon_recovery(out);
+    }
+    state_ = node_state::gather;
+    consensus_ = false;
+    if (!was_gathering) {
+        proc_ = members_;
+        add_sorted(proc_, cfg_.self);
+        failed_.clear();
+        for (auto& j : joins_) {
+            j.valid = false;
+        }
+        gather_entered_ = now;
+        consensus_deadline_ = now + cfg_.consensus_ns;
+    }
+    holding_token_ = false;
+    token_held_idle_ = false;
+    retransmit_deadline_ = loss_deadline_ = hold_deadline_ = merge_deadline_ = mono_ns_never;
+    send_join(now, out);
+}
+
+void node_impl::send_join(mono_ns now, effects& out) noexcept {
+    join_deadline_ = now + cfg_.join_ns;
+    if (out.sends_full()) {
+        return;
+    }
+    join_out_.ring_seq = ring_.seq; // the ring we are on: lets receivers spot stale joins
+    join_out_.proc = proc_;
+    join_out_.failed = failed_;
+    out.push_send(send{.kind = send_kind::join, .to = node_id_none, .ring = ring_, .join = &join_out_});
+}
+
+void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& j,
+                        effects& out) noexcept {
+    const node_id from = hdr.sender;
+    max_ring_seq_ = std::max(max_ring_seq_, j.ring_seq);
+    switch (state_) {
+    case node_state::operational:
+    case node_state::recovery:
+    case node_state::commit: {
+        // A join sent before the ring we are on (or are forming) existed is stale: its sender
+        // has since agreed to that ring.
+        bool member = index_in(members_, from) >= 0;
+        seq_t current = ring_.seq;
+        if (state_ == node_state::commit) {
+            member = false;
+            for (const wire::commit_member& m : commit_.members) {
+                member = member || m.id == from;
+            }
+            current = commit_ring_.seq;
+        }
+        if (member && j.ring_seq < current) {
+            return;
+        }
+        enter_gather(now, out);
+        break;
+    }
+    case node_state::gather:
+        break;
+    }
+
+    bool changed = false;
+    for (node_id id : j.proc) {
+        if (allowed(id)) {
+            changed = add_sorted(proc_, id) || changed;
+        }
+    }
+    for (node_id id : j.failed) {
+        if (id != cfg_.self && allowed(id)) {
+            changed = add_sorted(failed_, id) || changed;
+        }
+    }
+    if (std::find(j.failed.begin(), j.failed.end(), cfg_.self) != j.failed.end()) {
+        // It cannot hear us: keep it out rather than re-forming forever (one-way links).
+        changed = add_sorted(failed_, from) || changed;
+    }
+    changed = add_sorted(proc_, from) || changed;
+
+    const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), from) - allowed_.begin();
+    join_record& rec = joins_[static_cast<std::size_t>(idx)];
+    rec.valid = true;
+    rec.proc.clear();
+    rec.failed.clear();
+    for (node_id id : j.proc) {
+        add_sorted(rec.proc, id);
+    }
+    for (node_id id : j.failed) {
+        add_sorted(rec.failed, id);
+    }
+    if (changed) {
+        send_join(now, out);
+    }
+    check_consensus(now, out);
+}
+
+void node_impl::on_merge_detect(mono_ns now, const wire::header& hdr, effects& out) noexcept {
+    if (state_ != node_state::operational || hdr.ring == ring_ ||
+        index_in(members_, hdr.sender) >= 0) {
+        return;
+    }
+    // Another ring's representative is reachable: gather with it.
+    enter_gather(now, out);
+    add_sorted(proc_, hdr.sender);
+    send_join(now, out);
+}
+
+void node_impl::check_consensus(mono_ns now, effects& out) noexcept {
+    if (state_ != node_state::gather) {
+        return;
+    }
+    const node_set live = live_set();
+    for (node_id id : live) {
+        if (id == cfg_.self) {
+            continue;
+        }
+        const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
+        const join_record& rec = joins_[static_cast<std::size_t>(idx)];
+        if (!rec.valid || !(rec.proc == proc_) || !(rec.failed == failed_)) {
+            consensus_ = false;
+            return;
+        }
+    }
+    consensus_ = true;
+    if (live[0] == cfg_.self && now >= gather_entered_ + cfg_.join_ns) {
+        create_commit_token(now, out);
+    }
+}
+
+void node_impl::consensus_timeout(mono_ns now, effects& out) noexcept {
+    const node_set live = live_set();
+    bool changed = false;
+    for (node_id id : live) {
+        if (id == cfg_.self) {
+            continue;
+        }
+        const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
+        const join_record& rec = joins_[static_cast<std::size_t>(idx)];
+        // Silent or disagreeing after a whole consensus period; and when all agreed but no commit
+        // token came, the would-be representative is the one that failed.
+        if (!rec.valid || !(rec.proc == proc_) || !(rec.failed == failed_) ||
+            (consensus_ && id == live[0])) {
+            changed = add_sorted(failed_, id) || changed;
+        }
+    }
+    consensus_deadline_ = now + cfg_.consensus_ns;
+    if (changed) {
+        send_join(now, out);
+    }
+    check_consensus(now, out);
+}
+
+} // namespace ringcast::totem
