@@ -100,6 +100,7 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
         break;
     }
     case node_state::gather:
+    case node_state::left:
         break;
     }
 
@@ -135,6 +136,23 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
         send_join(now, out);
     }
     check_consensus(now, out);
+}
+
+void node_impl::leave(mono_ns now, effects& out) noexcept {
+    (void)now;
+    state_ = node_state::left;
+    retransmit_deadline_ = loss_deadline_ = hold_deadline_ = merge_deadline_ = mono_ns_never;
+    join_deadline_ = consensus_deadline_ = mono_ns_never;
+    delivery_paused_ = false;
+    if (out.sends_full()) {
+        return;
+    }
+    // corosync sends a join from node 0; naming ourselves failed says the same with a real id.
+    join_out_.ring_seq = ring_.seq;
+    join_out_.proc = members_;
+    join_out_.failed.clear();
+    join_out_.failed.push(cfg_.self);
+    out.push_send(send{.kind = send_kind::join, .to = node_id_none, .ring = ring_, .join = &join_out_});
 }
 
 void node_impl::on_merge_detect(mono_ns now, const wire::header& hdr, effects& out) noexcept {

@@ -151,6 +151,7 @@ void node::on_frame(mono_ns now, const wire::header& hdr, const wire::frame_body
 }
 
 void node::on_tick(mono_ns now, effects& out) noexcept { impl_->on_tick(now, out); }
+void node::leave(mono_ns now, effects& out) noexcept { impl_->leave(now, out); }
 
 submit_result node::submit(mono_ns now, wire::service svc, payload_ref ref,
                            std::span<const std::byte> data, effects& out) noexcept {

@@ -26,7 +26,7 @@ enum class [[nodiscard]] submit_result : std::uint8_t {
     too_large,   ///< over config.max_message_size (ref not taken)
 };
 
-enum class node_state : std::uint8_t { operational, gather, commit, recovery };
+enum class node_state : std::uint8_t { operational, gather, commit, recovery, left };
 
 /** Test-only fault switches (checker self-tests); compiled in with -Dsim_faults=true. */
 enum class fault : std::uint32_t {
@@ -63,6 +63,13 @@ public:
 
     /** Time passed: timers expire, paused deliveries resume. */
     void on_tick(mono_ns now, effects& out) noexcept;
+
+    /**
+     * Leaves gracefully: multicasts a join that lists this node as failed, so the others re-form
+     * at once instead of waiting for a token timeout. Afterwards every input is ignored. Call it
+     * again to resend (the frame may be lost).
+     */
+    void leave(mono_ns now, effects& out) noexcept;
 
     /** Queues an application message; it is copied into frames at this node's token visits. */
     [[nodiscard]] submit_result submit(mono_ns now, wire::service svc, payload_ref ref,

@@ -69,6 +69,7 @@ public:
     void on_frame(mono_ns now, const wire::header& hdr, const wire::frame_body& body,
                   payload_ref ref, effects& out) noexcept;
     void on_tick(mono_ns now, effects& out) noexcept;
+    void leave(mono_ns now, effects& out) noexcept;
     submit_result submit(mono_ns now, wire::service svc, payload_ref ref,
                          std::span<const std::byte> data, effects& out) noexcept;
     [[nodiscard]] mono_ns next_deadline() const noexcept;

@@ -13,6 +13,12 @@ namespace ringcast::totem {
 
 void node_impl::on_frame(mono_ns now, const wire::header& hdr, const wire::frame_body& body,
                          payload_ref ref, effects& out) noexcept {
+    if (state_ == node_state::left) {
+        if (ref != payload_ref_none) {
+            out.push_release(ref);
+        }
+        return;
+    }
     if (delivery_paused_) {
         deliver_ready(out);
     }

@@ -220,7 +220,8 @@ void node_impl::pass_token(mono_ns now, effects& out) noexcept {
     token_held_idle_ = false;
     hold_deadline_ = mono_ns_never;
     if (members_.size() == 1) {
-        // Alone on the ring: the token comes straight back (no frame needed).
+        // Alone on the ring: the token comes straight back (no frame needed), nothing to lose.
+        retransmit_deadline_ = loss_deadline_ = mono_ns_never;
         hold_deadline_ = now + cfg_.token_hold_ns;
         token_held_idle_ = true;
         holding_token_ = true;
@@ -285,6 +286,8 @@ void node_impl::on_tick(mono_ns now, effects& out) noexcept {
         free_stable(out);
     }
     switch (state_) {
+    case node_state::left:
+        return;
     case node_state::operational:
     case node_state::recovery:
         token_timers(now, out);
@@ -325,6 +328,9 @@ submit_result node_impl::submit(mono_ns now, wire::service svc, payload_ref ref,
     }
     if (data.size() > cfg_.max_message_size) {
         return submit_result::too_large;
+    }
+    if (state_ == node_state::left) {
+        return submit_result::would_block;
     }
     if (queue_count_ == queue_.size()) {
         return submit_result::would_block;

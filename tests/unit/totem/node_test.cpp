@@ -212,3 +212,41 @@ TEST(TotemMembership, SurvivorsReformAfterACrashAndKeepDelivering) {
 
 } // namespace
 } // namespace ringcast::test
+
+namespace ringcast::test {
+namespace {
+TEST(TotemMembership, GracefulLeaveReformsWithoutTokenTimeout) {
+    totem::config base;
+    base.token_timeout_ns = 500 * totem::ms; // a timeout could not explain a fast re-form
+    base.consensus_ns = 600 * totem::ms;
+    ring_harness h({1, 2, 3}, base);
+    h.start();
+    h.run_for(20 * totem::ms);
+    ASSERT_EQ(h.node(0).members().size(), 3u);
+    h.leave(2);
+    h.run_for(10 * totem::ms);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(h.node(i).state(), totem::node_state::operational);
+        EXPECT_EQ(h.node(i).members().size(), 2u);
+    }
+    EXPECT_EQ(h.node(2).state(), totem::node_state::left);
+}
+} // namespace
+} // namespace ringcast::test
+
+namespace ringcast::test {
+namespace {
+TEST(TotemMembership, SingletonRingIsStable) {
+    ring_harness h({1, 2});
+    h.isolate(1);
+    h.start();
+    h.run_for(200 * totem::ms);
+    EXPECT_EQ(h.node(0).state(), totem::node_state::operational);
+    EXPECT_EQ(h.configs(0).size(), 2u); // formed once, never lost its own token
+    EXPECT_EQ(h.node(0).stats().token_lost, 0u);
+    ASSERT_EQ(h.submit(0, make_msg(1, 0, 100)), totem::submit_result::ok);
+    h.run_for(2 * totem::ms);
+    EXPECT_EQ(h.deliveries(0).size(), 1u);
+}
+} // namespace
+} // namespace ringcast::test

@@ -47,6 +47,11 @@ public:
     std::size_t live_buffers() const { return pool_.size(); }
     const std::vector<totem::configuration>& configs(std::size_t i) const { return configs_[i]; }
     const std::vector<totem::delivery_kind>& config_kinds(std::size_t i) const { return config_kinds_[i]; }
+    void leave(std::size_t i) {
+        nodes_[i]->leave(now_, *fx_[i]);
+        drain(i);
+    }
+
     /** Stops delivering anything from or to node i (a crash without restart). */
     void isolate(std::size_t i) { isolated_.push_back(i); }
     mono_ns now() const { return now_; }

@@ -1,0 +1,321 @@
+// The protocol lcore loop (l2fwd's shape): poll RX, feed the core, drain its effects, flush TX,
+// back off when idle (adaptive polling) so several daemons can share a core.
+
+#include "drivers/dpdk/dataplane.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_pause.h>
+
+#include "drivers/dpdk/log.hpp"
+#include "lib/wire/codec.hpp"
+
+namespace ringcast::drv::dpdk {
+
+std::string_view to_string(drop_cause c) noexcept {
+    switch (c) {
+    case drop_cause::bad_tag: return "bad_tag";
+    case drop_cause::replayed: return "replayed";
+    case drop_cause::too_old: return "too_old";
+    case drop_cause::stale_epoch: return "stale_epoch";
+    case drop_cause::wrong_cluster: return "wrong_cluster";
+    case drop_cause::unknown_node: return "unknown_node";
+    case drop_cause::malformed: return "malformed";
+    case drop_cause::truncated: return "truncated";
+    case drop_cause::not_ringcast: return "not_ringcast";
+    case drop_cause::multi_segment: return "multi_segment";
+    case drop_cause::wrong_ring: return "wrong_ring";
+    case drop_cause::count_: break;
+    }
+    return "unknown";
+}
+
+dataplane::dataplane(const dataplane_config& cfg, port& p, crypto::engine& eng, crypto::keyring& kr)
+    : cfg_(cfg), port_(p), eng_(eng), kr_(kr), rs_(kr) {
+    node_ = std::make_unique<totem::node>(cfg_.totem, totem::payload_ops{this, &alloc_frame});
+    fx_ = std::make_unique<totem::effects>(cfg_.totem);
+    std::copy(std::begin(port_.mac.addr_bytes), std::end(port_.mac.addr_bytes), self_mac_.begin());
+    digest_ = XXH3_createState();
+    XXH3_64bits_reset(digest_);
+    tsc_hz_ = rte_get_tsc_hz();
+    tsc_start_ = rte_get_tsc_cycles();
+    ring_seq_mark_.store(cfg_.totem.initial_ring_seq, std::memory_order_relaxed);
+}
+
+dataplane::~dataplane() { XXH3_freeState(digest_); }
+
+mono_ns dataplane::now() const noexcept {
+    const std::uint64_t c = rte_get_tsc_cycles() - tsc_start_;
+    return static_cast<mono_ns>(static_cast<unsigned __int128>(c) * 1'000'000'000u / tsc_hz_);
+}
+
+totem::frame_buffer dataplane::alloc_frame(void* ctx) noexcept {
+    auto* self = static_cast<dataplane*>(ctx);
+    rte_mbuf* m = rte_pktmbuf_alloc(self->port_.pool);
+    if (m == nullptr) {
+        bump(self->stats_.mbuf_alloc_failed);
+        return {};
+    }
+    auto* base = rte_pktmbuf_mtod(m, std::byte*);
+    const std::size_t room = self->port_.data_room;
+    return {reinterpret_cast<totem::payload_ref>(m),
+            std::span<std::byte>(base + wire::mcast_payload_offset, room - wire::mcast_payload_offset)};
+}
+
+void dataplane::drop(rte_mbuf* m, drop_cause c) noexcept {
+    bump(stats_.drops[static_cast<std::size_t>(c)]);
+    rte_pktmbuf_free(m);
+}
+
+void dataplane::handle_frame(mono_ns t, rte_mbuf* m) noexcept {
+    if (m->nb_segs != 1) {
+        drop(m, drop_cause::multi_segment);
+        return;
+    }
+    std::span<std::byte> bytes(rte_pktmbuf_mtod(m, std::byte*), m->data_len);
+    bump(stats_.frames_in);
+    bump(stats_.bytes_in, m->data_len);
+    if (bytes.size() >= wire::eth_header_size &&
+        ((std::to_integer<std::uint16_t>(bytes[12]) << 8) | std::to_integer<std::uint16_t>(bytes[13])) !=
+            cfg_.ethertype) {
+        drop(m, drop_cause::not_ringcast);
+        return;
+    }
+    wire::header hdr;
+    std::span<const std::byte> body;
+    if (cfg_.crypto) {
+        const crypto::open_result r = crypto::open_frame(eng_, kr_, rs_, bytes, cfg_.cluster_id, cfg_.ethertype);
+        switch (r.err) {
+        case crypto::errc::ok: break;
+        case crypto::errc::bad_tag: drop(m, drop_cause::bad_tag); return;
+        case crypto::errc::replayed: drop(m, drop_cause::replayed); return;
+        case crypto::errc::too_old: drop(m, drop_cause::too_old); return;
+        case crypto::errc::stale_epoch: drop(m, drop_cause::stale_epoch); return;
+        case crypto::errc::wrong_cluster: drop(m, drop_cause::wrong_cluster); return;
+        case crypto::errc::unknown_node: drop(m, drop_cause::unknown_node); return;
+        case crypto::errc::truncated: drop(m, drop_cause::truncated); return;
+        default: drop(m, drop_cause::malformed); return;
+        }
+        hdr = r.frame.hdr;
+        body = r.frame.body;
+    } else {
+        wire::parsed_frame pf;
+        if (wire::parse_frame(bytes, cfg_.ethertype, pf) != wire::errc::ok) {
+            drop(m, drop_cause::malformed);
+            return;
+        }
+        if (pf.hdr.cluster_id != cfg_.cluster_id) {
+            drop(m, drop_cause::wrong_cluster);
+            return;
+        }
+        hdr = pf.hdr;
+        body = pf.body;
+    }
+    static thread_local wire::frame_body decoded;
+    if (wire::decode_body(hdr, body, decoded) != wire::errc::ok) {
+        drop(m, drop_cause::malformed);
+        return;
+    }
+    const std::uint64_t foreign_before = node_->stats().foreign_ring;
+    if (std::holds_alternative<wire::mcast_view>(decoded)) {
+        node_->on_frame(t, hdr, decoded, reinterpret_cast<totem::payload_ref>(m), *fx_);
+    } else {
+        node_->on_frame(t, hdr, decoded, totem::payload_ref_none, *fx_);
+        rte_pktmbuf_free(m);
+    }
+    if (node_->stats().foreign_ring != foreign_before) {
+        bump(stats_.drops[static_cast<std::size_t>(drop_cause::wrong_ring)]);
+    }
+    drain();
+}
+
+void dataplane::poll_rx(mono_ns t) noexcept {
+    std::array<rte_mbuf*, burst> rx;
+    const std::uint16_t n = rte_eth_rx_burst(port_.id, 0, rx.data(), burst);
+    if (n == 0) {
+        return;
+    }
+    // Totem: handle the multicasts of a burst before its token, so frames sent before the token
+    // are counted before it is processed. Tokens are rare: move them to the end.
+    std::array<rte_mbuf*, burst> later;
+    std::uint16_t nl = 0;
+    for (std::uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = rx[i];
+        const auto* b = rte_pktmbuf_mtod(m, const std::uint8_t*);
+        const bool token = m->data_len > wire::eth_header_size + 3 &&
+                           b[wire::eth_header_size + 3] == static_cast<std::uint8_t>(wire::msg_type::orf_token);
+        if (token) {
+            later[nl++] = m;
+        } else {
+            handle_frame(t, m);
+        }
+    }
+    for (std::uint16_t i = 0; i < nl; ++i) {
+        handle_frame(t, later[i]);
+    }
+}
+
+void dataplane::deliver(const totem::delivery& d) noexcept {
+    if (d.kind != totem::delivery_kind::message) {
+        on_config(*d.config, d.kind == totem::delivery_kind::transitional_config);
+        return;
+    }
+    // Running digest of the delivered stream, in delivery order: equal digests on two nodes mean
+    // the same messages in the same order.
+    struct {
+        std::uint32_t origin;
+        std::uint32_t len;
+        std::uint64_t ring_seq;
+        std::uint64_t seq;
+    } id{d.origin, d.len, d.ring.seq, d.seq};
+    XXH3_64bits_update(digest_, &id, sizeof id);
+    for (std::uint32_t i = 0; i < d.seg_count; ++i) {
+        const totem::segment& s = fx_->segments()[d.seg_begin + i];
+        XXH3_64bits_update(digest_, s.data, s.len);
+    }
+    bump(stats_.delivered);
+    bump(stats_.delivered_bytes, d.len);
+}
+
+void dataplane::on_config(const totem::configuration& c, bool transitional) noexcept {
+    if (!transitional) {
+        bump(stats_.ring_changes);
+    }
+    std::string members;
+    for (node_id id : c.members) {
+        members += std::to_string(id) + " ";
+    }
+    std::string joined;
+    for (node_id id : c.joined) {
+        joined += std::to_string(id) + " ";
+    }
+    std::string left;
+    for (node_id id : c.left) {
+        left += std::to_string(id) + " ";
+    }
+    // One line per membership change (configuration changes are rare: a string here is fine).
+    RC_LOG(INFO, "%s configuration ring %u:%llu members [ %s] joined [ %s] left [ %s]",
+           transitional ? "transitional" : "regular", c.ring.rep,
+           static_cast<unsigned long long>(c.ring.seq), members.c_str(), joined.c_str(), left.c_str());
+    publish_membership();
+}
+
+void dataplane::publish_membership() noexcept {
+    const auto members = node_->members();
+    const ring_id r = node_->ring();
+    stats_.memb_seq.fetch_add(1, std::memory_order_acq_rel);
+    stats_.ring_rep.store(r.rep, std::memory_order_relaxed);
+    stats_.ring_seq.store(r.seq, std::memory_order_relaxed);
+    stats_.member_count.store(static_cast<std::uint32_t>(members.size()), std::memory_order_relaxed);
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        stats_.members[i].store(members[i], std::memory_order_relaxed);
+    }
+    stats_.memb_seq.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void dataplane::drain() noexcept {
+    totem::effects& fx = *fx_;
+    if (fx.empty()) {
+        return;
+    }
+    // Persist the ring seq before anything goes out (the main thread writes it to disk).
+    for (const totem::event& e : fx.events()) {
+        if (e.kind == totem::event_kind::ring_seq_persist) {
+            ring_seq_mark_.store(e.value, std::memory_order_relaxed);
+        } else if (e.kind == totem::event_kind::token_lost) {
+            RC_LOG(NOTICE, "token lost on ring %u:%llu, gathering", node_->ring().rep,
+                   static_cast<unsigned long long>(node_->ring().seq));
+        }
+    }
+    for (const totem::send& s : fx.sends()) {
+        send_effect(s);
+    }
+    for (const totem::delivery& d : fx.deliveries()) {
+        deliver(d);
+    }
+    if (!fx.deliveries().empty()) {
+        stats_.digest.store(XXH3_64bits_digest(digest_), std::memory_order_relaxed);
+    }
+    for (totem::payload_ref r : fx.releases()) {
+        if ((r & generator::ref_tag) != 0) {
+            gen_.release(r);
+        } else {
+            rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(r));
+        }
+    }
+    fx.clear();
+}
+
+void dataplane::run_generator(mono_ns t) noexcept {
+    gen_.sync(t);
+    std::uint64_t n = gen_.allowance(t);
+    while (n-- > 0) {
+        std::uint64_t ref = 0;
+        const auto msg = gen_.next(cfg_.self, ref);
+        if (msg.empty()) {
+            break;
+        }
+        if (node_->submit(t, wire::service::agreed, ref, msg, *fx_) != totem::submit_result::ok) {
+            gen_.abort();
+            break;
+        }
+        gen_.commit();
+        bump(stats_.submitted);
+    }
+    drain();
+}
+
+void dataplane::run(const std::atomic<bool>& stop) {
+    node_->start(now(), *fx_);
+    drain();
+    flush_tx();
+    publish_membership();
+    std::uint32_t idle = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+        const mono_ns t = now();
+        const std::uint64_t in_before = stats_.frames_in.load(std::memory_order_relaxed);
+        poll_rx(t);
+        if (t >= node_->next_deadline()) {
+            node_->on_tick(t, *fx_);
+            drain();
+        }
+        run_generator(t);
+        const bool sent = tx_count_ > 0;
+        flush_tx();
+        stats_.state.store(static_cast<std::uint32_t>(node_->state()), std::memory_order_relaxed);
+        const auto& ns = node_->stats();
+        stats_.token_rotations.store(ns.rotations + ns.token_received, std::memory_order_relaxed);
+        stats_.retransmissions.store(ns.mcast_retransmitted, std::memory_order_relaxed);
+        stats_.token_retransmitted.store(ns.token_retransmitted, std::memory_order_relaxed);
+        stats_.token_lost.store(ns.token_lost, std::memory_order_relaxed);
+
+        const bool worked = sent || stats_.frames_in.load(std::memory_order_relaxed) != in_before;
+        if (worked || cfg_.busy_poll) {
+            idle = 0;
+            continue;
+        }
+        // Adaptive polling: spin a little, then pause, then sleep in short steps, never past
+        // the core's next deadline by more than a step.
+        ++idle;
+        if (idle < 256) {
+            rte_pause();
+        } else {
+            const timespec ts{0, idle < 4096 ? 5'000 : 50'000};
+            nanosleep(&ts, nullptr);
+        }
+    }
+    // Leave gracefully: the others re-form at once instead of waiting for a token timeout. Sent a
+    // few times because a frame may be lost.
+    for (int i = 0; i < 3; ++i) {
+        node_->leave(now(), *fx_);
+        drain();
+        flush_tx();
+        rte_delay_us_sleep(500);
+    }
+}
+
+} // namespace ringcast::drv::dpdk

@@ -1,0 +1,104 @@
+#pragma once
+// The protocol lcore: RX burst -> GCM open in place -> decode -> totem::node -> effects -> encode
+// into mbufs -> seal -> TX burst. Received data frames stay in their mbufs, held by the core's
+// window until stable; nothing is copied but the generator's submissions into their frames.
+//
+// Lcore-local: one thread runs run(); the telemetry thread reads only `stats()` and writes only
+// the generator request.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <rte_mbuf.h>
+#include <xxhash.h>
+
+#include "drivers/dpdk/generator.hpp"
+#include "drivers/dpdk/port.hpp"
+#include "drivers/dpdk/stats.hpp"
+#include "lib/crypto/frame.hpp"
+#include "lib/totem/node.hpp"
+
+namespace ringcast::drv::dpdk {
+
+struct peer {
+    node_id id = node_id_none;
+    wire::eth_addr mac{};
+};
+
+struct dataplane_config {
+    node_id self = node_id_none;
+    std::uint32_t cluster_id = 0;
+    std::uint16_t ethertype = wire::default_ethertype;
+    std::vector<peer> peers;     ///< every configured node, self included
+    totem::config totem;         ///< members must outlive the dataplane
+    bool busy_poll = false;
+    bool crypto = true;
+};
+
+/** Called (on the lcore) for every configuration change, for the log line. */
+using ring_change_fn = void (*)(const totem::configuration& conf, bool transitional);
+
+class dataplane {
+public:
+    dataplane(const dataplane_config& cfg, port& p, crypto::engine& eng, crypto::keyring& kr);
+    ~dataplane();
+    dataplane(const dataplane&) = delete;
+    dataplane& operator=(const dataplane&) = delete;
+
+    /** Runs the ring until stop is set, then leaves it gracefully. Lcore-local. */
+    void run(const std::atomic<bool>& stop);
+
+    [[nodiscard]] published_stats& stats() noexcept { return stats_; }
+    [[nodiscard]] generator& load() noexcept { return gen_; }
+    /** Highest ring seq to persist (written by the lcore, read by the main thread). */
+    [[nodiscard]] std::uint64_t ring_seq_mark() const noexcept {
+        return ring_seq_mark_.load(std::memory_order_relaxed);
+    }
+
+private:
+    static totem::frame_buffer alloc_frame(void* ctx) noexcept;
+    [[nodiscard]] mono_ns now() const noexcept;
+    void poll_rx(mono_ns now) noexcept;
+    void handle_frame(mono_ns now, rte_mbuf* m) noexcept;
+    void drain() noexcept;
+    void deliver(const totem::delivery& d) noexcept;
+    void on_config(const totem::configuration& conf, bool transitional) noexcept;
+    void publish_membership() noexcept;
+    void run_generator(mono_ns now) noexcept;
+    void drop(rte_mbuf* m, drop_cause c) noexcept;
+
+    // ---- dataplane_tx.cpp ----
+    void send_effect(const totem::send& s) noexcept;
+    void send_mcast(const totem::send& s) noexcept;
+    void send_control(const totem::send& s) noexcept;
+    [[nodiscard]] const wire::eth_addr* mac_of(node_id id) const noexcept;
+    void enqueue_tx(rte_mbuf* m) noexcept;
+    void flush_tx() noexcept;
+    [[nodiscard]] wire::header make_header(wire::msg_type t, ring_id ring) const noexcept;
+
+    dataplane_config cfg_;
+    port& port_;
+    crypto::engine& eng_;
+    crypto::keyring& kr_;
+    crypto::replay_state rs_;
+    std::unique_ptr<totem::node> node_;
+    std::unique_ptr<totem::effects> fx_;
+    published_stats stats_;
+    generator gen_;
+    XXH3_state_t* digest_ = nullptr;
+    std::atomic<std::uint64_t> ring_seq_mark_{0};
+    wire::eth_addr self_mac_{};
+    wire::eth_addr broadcast_{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    std::uint64_t tsc_hz_ = 0;
+    std::uint64_t tsc_start_ = 0;
+
+    static constexpr std::uint16_t burst = 32;
+    std::array<rte_mbuf*, 256> tx_{};
+    std::uint16_t tx_count_ = 0;
+    std::uint64_t last_rotations_ = 0;
+};
+
+} // namespace ringcast::drv::dpdk
