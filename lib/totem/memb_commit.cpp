@@ -49,6 +49,7 @@ void node_impl::create_commit_token(mono_ns now, effects& out) noexcept {
         return;
     }
     commit_.memb_index = 1;
+    loss_deadline_ = now + cfg_.token_timeout_ns;
     forward_commit(now, out);
 }
 
@@ -58,10 +59,9 @@ void node_impl::forward_commit(mono_ns now, effects& out) noexcept {
         out.push_send(send{.kind = send_kind::commit_token, .to = to, .ring = commit_ring_,
                            .commit = &commit_});
     }
+    // Resent until the next member shows it has it; the loss deadline is set once per pass by
+    // the callers, so resending does not postpone giving up on a commit that cannot complete.
     retransmit_deadline_ = now + cfg_.token_retransmit_ns;
-    if (loss_deadline_ == mono_ns_never || state_ == node_state::commit) {
-        loss_deadline_ = now + cfg_.token_timeout_ns;
-    }
 }
 
 void node_impl::on_commit(mono_ns now, const wire::header& hdr, const wire::commit_token& c,
@@ -99,7 +99,7 @@ void node_impl::on_commit(mono_ns now, const wire::header& hdr, const wire::comm
         fill_commit_entry();
         commit_.token_seq = c.token_seq + 1;
         commit_.memb_index = static_cast<std::uint16_t>((c.memb_index + 1) % n);
-        loss_deadline_ = mono_ns_never;
+        loss_deadline_ = now + cfg_.token_timeout_ns;
         forward_commit(now, out);
         return;
     }

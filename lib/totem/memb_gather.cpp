@@ -7,8 +7,6 @@
 // is what ends the re-forming loop of a one-way link: the side that cannot hear is excluded.
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 
 #include "lib/common/assert.hpp"
 #include "lib/totem/node_impl.hpp"
@@ -104,22 +102,32 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
         break;
     }
 
+    // A node we already failed this round is not heard again until the next round.
+    if (std::binary_search(failed_.begin(), failed_.end(), from)) {
+        return;
+    }
+    // A sender that lists us as failed cannot hear us (or judged so this round): it will form
+    // without us, and our consensus timeout fails it in turn. Taking its verdict as ours instead
+    // makes exclusions spread and outlive the round (every node ends up alone).
+    if (std::find(j.failed.begin(), j.failed.end(), cfg_.self) != j.failed.end()) {
+        return;
+    }
     bool changed = false;
     for (node_id id : j.proc) {
         if (allowed(id)) {
             changed = add_sorted(proc_, id) || changed;
         }
     }
-    for (node_id id : j.failed) {
-        if (id != cfg_.self && allowed(id)) {
-            changed = add_sorted(failed_, id) || changed;
+    changed = add_sorted(proc_, from) || changed;
+    if (index_in(members_, from) >= 0) {
+        // Failure reports are taken only from members of our own ring (corosync's rule): a
+        // stranger's verdicts must not split a ring that can form.
+        for (node_id id : j.failed) {
+            if (id != cfg_.self && allowed(id)) {
+                changed = add_sorted(failed_, id) || changed;
+            }
         }
     }
-    if (std::find(j.failed.begin(), j.failed.end(), cfg_.self) != j.failed.end()) {
-        // It cannot hear us: keep it out rather than re-forming forever (one-way links).
-        changed = add_sorted(failed_, from) || changed;
-    }
-    changed = add_sorted(proc_, from) || changed;
 
     const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), from) - allowed_.begin();
     join_record& rec = joins_[static_cast<std::size_t>(idx)];
@@ -182,6 +190,10 @@ void node_impl::check_consensus(mono_ns now, effects& out) noexcept {
             return;
         }
     }
+    if (!consensus_) {
+        // Agreement reached: the commit token gets a whole consensus period to come round.
+        consensus_deadline_ = now + cfg_.consensus_ns;
+    }
     consensus_ = true;
     if (live[0] == cfg_.self && now >= gather_entered_ + cfg_.join_ns) {
         create_commit_token(now, out);
@@ -190,6 +202,9 @@ void node_impl::check_consensus(mono_ns now, effects& out) noexcept {
 
 void node_impl::consensus_timeout(mono_ns now, effects& out) noexcept {
     const node_set live = live_set();
+    // Judge everyone against the sets as they were, not as this loop changes them.
+    const node_set proc = proc_;
+    const node_set failed = failed_;
     bool changed = false;
     for (node_id id : live) {
         if (id == cfg_.self) {
@@ -197,9 +212,9 @@ void node_impl::consensus_timeout(mono_ns now, effects& out) noexcept {
         }
         const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
         const join_record& rec = joins_[static_cast<std::size_t>(idx)];
-        // Silent or disagreeing after a whole consensus period; and when all agreed but no commit
-        // token came, the would-be representative is the one that failed.
-        if (!rec.valid || !(rec.proc == proc_) || !(rec.failed == failed_) ||
+        // Silent or disagreeing for a whole consensus period; and when all agreed but no commit
+        // token came within a period, the would-be representative is the one that failed.
+        if (!rec.valid || !(rec.proc == proc) || !(rec.failed == failed) ||
             (consensus_ && id == live[0])) {
             changed = add_sorted(failed_, id) || changed;
         }

@@ -1,7 +1,7 @@
 #pragma once
 // Byte offsets of every field on the wire, shared by encode.cpp and decode.cpp so the two can
 // never disagree. Internal to lib/wire: the rest of ringcast sees only the typed views in
-// messages.hpp. docs/wire-format.md is the prose version of this file.
+// messages.hpp. docs/design.md, "Wire format" is the prose version of this file.
 
 #include <bit>
 #include <cstddef>

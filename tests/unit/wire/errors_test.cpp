@@ -1,5 +1,5 @@
 // One test per malformation: a valid frame with one field broken must fail with exactly the errc
-// codec.hpp documents for it. Offsets are written out from the format table (docs/wire-format.md)
+// codec.hpp documents for it. Offsets are written out from the format table (docs/design.md, "Wire format")
 // rather than taken from the codec, so a layout slip on both sides still shows up here.
 
 #include <gtest/gtest.h>

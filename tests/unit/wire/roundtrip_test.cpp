@@ -67,7 +67,7 @@ TEST(wire_round_trip, max_size_lists) {
     expect_round_trip(random_header(rng), full.view());
 }
 
-// A token frame written out by hand from the format table (docs/wire-format.md), so that the
+// A token frame written out by hand from the format table (docs/design.md, "Wire format"), so that the
 // encoder and decoder cannot agree on a layout the specification does not describe.
 TEST(wire_round_trip, golden_token_frame) {
     header h;
