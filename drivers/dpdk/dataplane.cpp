@@ -184,6 +184,12 @@ void dataplane::deliver(const totem::delivery& d) noexcept {
 void dataplane::on_config(const totem::configuration& c, bool transitional) noexcept {
     if (!transitional) {
         bump(stats_.ring_changes);
+        // Wall clock (vDSO, no syscall) so tests can time detection and re-forming from outside.
+        timespec ts{};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        stats_.last_ring_change_unix_ns.store(
+            static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec),
+            std::memory_order_relaxed);
     }
     std::string members;
     for (node_id id : c.members) {

@@ -43,6 +43,7 @@ struct published_stats {
     std::atomic<std::uint64_t> token_retransmitted{0}, token_lost{0};
     std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(drop_cause::count_)> drops{};
     std::atomic<std::uint32_t> state{0};
+    std::atomic<std::uint64_t> last_ring_change_unix_ns{0}; ///< wall clock of the last regular configuration
 
     // Membership snapshot under a sequence lock (odd = being written).
     std::atomic<std::uint64_t> memb_seq{0};

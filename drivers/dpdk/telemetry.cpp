@@ -96,6 +96,7 @@ void add_counters(rte_tel_data* d) {
     std::snprintf(digest, sizeof digest, "%016" PRIx64, get(s.digest));
     rte_tel_data_add_dict_string(d, "digest", digest);
     rte_tel_data_add_dict_u64(d, "ring_changes", get(s.ring_changes));
+    rte_tel_data_add_dict_u64(d, "last_ring_change_unix_ns", get(s.last_ring_change_unix_ns));
     rte_tel_data_add_dict_u64(d, "frames_in", get(s.frames_in));
     rte_tel_data_add_dict_u64(d, "frames_out", get(s.frames_out));
     rte_tel_data_add_dict_u64(d, "bytes_in", get(s.bytes_in));
