@@ -6,8 +6,11 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "app/ringcast/keygen.hpp"
+#include "app/ringcast/status.hpp"
+#include "app/ringcast/telemetry_client.hpp"
 
 namespace {
 
@@ -16,10 +19,29 @@ int fail(const std::string& reason) {
     return 1;
 }
 
+// --file-prefix / --telemetry / --json, shared by the commands that ask the daemon.
+void add_target_options(CLI::App* cmd, ringcast::app::daemon_target& target, bool* json) {
+    cmd->add_option("-f,--file-prefix", target.file_prefix,
+                    "EAL --file-prefix of the daemon (default: $RINGCAST_FILE_PREFIX, else rte)");
+    cmd->add_option("--telemetry", target.telemetry_path,
+                    "Telemetry socket path (default: /var/run/dpdk/<prefix>/dpdk_telemetry.v2)");
+    if (json != nullptr) {
+        cmd->add_flag("--json", *json, "Print the daemon's reply as one JSON object on one line");
+    }
+}
+
+int ask(const ringcast::app::daemon_target& target, const std::string& command, bool json) {
+    ringcast::app::telemetry_client client(ringcast::app::resolve_socket_path(target));
+    const std::string out = ringcast::app::run_query(client, command, json);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : fail("writing to stdout failed");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"ringcast: operate a ringcast cluster"};
+    app.name("ringcast");
     app.require_subcommand(1);
 
     ringcast::app::keygen_options keygen;
@@ -27,6 +49,28 @@ int main(int argc, char** argv) {
         app.add_subcommand("keygen", "Create a cluster master key file (mode 0600)");
     keygen_cmd->add_option("PATH", keygen.path, "Key file to create")->required();
     keygen_cmd->add_flag("-f,--force", keygen.force, "Replace PATH if it already exists");
+
+    ringcast::app::daemon_target target;
+    bool json = false;
+    CLI::App* status_cmd = app.add_subcommand(
+        "status", "Show the node's state, ring, deliveries and drop counters (asks ringcastd)");
+    add_target_options(status_cmd, target, &json);
+    CLI::App* members_cmd =
+        app.add_subcommand("members", "List the configured nodes and the current ring members");
+    add_target_options(members_cmd, target, &json);
+
+    CLI::App* generate_cmd =
+        app.add_subcommand("generate", "Start or stop the daemon's built-in load generator");
+    generate_cmd->require_subcommand(1);
+    ringcast::app::generate_options gen;
+    CLI::App* start_cmd = generate_cmd->add_subcommand("start", "Start generating messages");
+    start_cmd->add_option("--size", gen.size, "Bytes per message")->capture_default_str();
+    start_cmd->add_option("--rate", gen.rate, "Messages per second, or max")->capture_default_str();
+    start_cmd->add_option("--count", gen.count, "Messages to send (0: until stopped)")
+        ->capture_default_str();
+    add_target_options(start_cmd, target, &json);
+    CLI::App* stop_cmd = generate_cmd->add_subcommand("stop", "Stop the load generator");
+    add_target_options(stop_cmd, target, &json);
 
     try {
         app.parse(argc, argv);
@@ -46,6 +90,18 @@ int main(int argc, char** argv) {
             }
             fmt::print("ringcast: wrote new key to {}\n", keygen.path);
             return 0;
+        }
+        if (status_cmd->parsed()) {
+            return ask(target, "/ringcast/status", json);
+        }
+        if (members_cmd->parsed()) {
+            return ask(target, "/ringcast/members", json);
+        }
+        if (start_cmd->parsed()) {
+            return ask(target, ringcast::app::generate_start_command(gen), json);
+        }
+        if (stop_cmd->parsed()) {
+            return ask(target, "/ringcast/generate,stop", json);
         }
     } catch (const std::exception& e) {
         return fail(e.what());
