@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include <sys/prctl.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -276,6 +278,10 @@ void dataplane::run_generator(mono_ns t) noexcept {
 }
 
 void dataplane::run(const std::atomic<bool>& stop) {
+    if (!cfg_.busy_poll) {
+        // Short sleeps must be short: the default 50 us timer slack would double each one.
+        (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+    }
     node_->start(now(), *fx_);
     drain();
     flush_tx();
@@ -304,13 +310,13 @@ void dataplane::run(const std::atomic<bool>& stop) {
             idle = 0;
             continue;
         }
-        // Adaptive polling: spin a little, then pause, then sleep in short steps, never past
-        // the core's next deadline by more than a step.
+        // Adaptive polling: spin a little, then sleep in short steps, then longer ones. A sleeping
+        // node adds at most one step to a token hop; the token timeout is far above both.
         ++idle;
-        if (idle < 256) {
+        if (idle < 64) {
             rte_pause();
         } else {
-            const timespec ts{0, idle < 4096 ? 5'000 : 50'000};
+            const timespec ts{0, idle < 1024 ? 10'000 : 100'000};
             nanosleep(&ts, nullptr);
         }
     }

@@ -96,6 +96,7 @@ bool cluster::step() {
     if (halted_ || q_.empty()) {
         return false;
     }
+    counters_.agenda_max = std::max<std::uint64_t>(counters_.agenda_max, q_.size());
     const sim_event e = q_.pop();
     RC_ASSERT(e.at >= now_);
     now_ = e.at;
@@ -151,10 +152,18 @@ void cluster::on_arrival(const sim_event& e) {
 
 void cluster::on_tick(const sim_event& e) {
     slot& n = slots_[e.node];
-    if (!n.up || e.b != n.tick_gen) {
-        return; // superseded by a later next_deadline() (lazy invalidation)
+    if (!n.up || e.a != n.tick_gen) {
+        return; // superseded by an earlier deadline (lazy invalidation)
     }
     n.tick_at = mono_ns_never;
+    const mono_ns d = n.core->next_deadline();
+    if (d > now_) {
+        // The deadline moved later (or went away) since this tick was queued: re-arm only.
+        if (d != mono_ns_never) {
+            push_tick(n, d);
+        }
+        return;
+    }
     if (n.last_tick_time == now_) {
         if (++n.ticks_same_time >= opts_.max_ticks_same_time) {
             error(n, fmt::format("livelock: next_deadline() stayed at now ({} ns) for {} ticks",
@@ -170,16 +179,24 @@ void cluster::on_tick(const sim_event& e) {
     drain(n);
 }
 
+void cluster::push_tick(slot& n, mono_ns at) {
+    ++n.tick_gen;
+    n.tick_at = std::max(at, now_);
+    sim_event e;
+    e.at = n.tick_at;
+    e.kind = sim_event_kind::tick;
+    e.node = static_cast<std::uint16_t>(n.index);
+    e.a = n.tick_gen;
+    q_.push(e);
+}
+
+// Deadlines mostly move later (every token visit pushes the retransmit and loss timers out);
+// queuing a tick for each would fill the agenda with stale events. The queued tick stays unless
+// the new deadline is earlier; when it fires it re-arms at the current deadline.
 void cluster::reschedule(slot& n) {
     const mono_ns d = n.core->next_deadline();
-    if (d == n.tick_at) {
-        return; // the pending tick (if any) still stands
-    }
-    ++n.tick_gen;
-    n.tick_at = d;
-    if (d != mono_ns_never) {
-        q_.push({std::max(d, now_), 0, sim_event_kind::tick, static_cast<std::uint32_t>(n.index),
-                 0, n.tick_gen});
+    if (d < n.tick_at) {
+        push_tick(n, d);
     }
 }
 

@@ -61,6 +61,7 @@ struct cluster_counters {
     std::uint64_t arrivals_at_down_node = 0;
     std::uint64_t alloc_failed = 0;
     std::uint64_t errors = 0;
+    std::uint64_t agenda_max = 0; ///< most events queued at once
 };
 
 class cluster {
@@ -153,14 +154,15 @@ private:
         /** The ring seq high-water mark the core asked to persist (survives a crash, as the
          *  daemon's state file does). */
         std::uint64_t persisted_ring_seq = 0;
-        // timer
+        // timer: at most one live tick event per node, at tick_at; earlier deadlines supersede it
+        // (generation), later ones leave it in place to re-arm when it fires.
         mono_ns tick_at = mono_ns_never;
-        std::uint64_t tick_gen = 0;
+        std::uint32_t tick_gen = 0;
         mono_ns last_tick_time = mono_ns_never;
         std::uint32_t ticks_same_time = 0;
         // load
         load_params load;
-        std::uint64_t load_gen = 0;
+        std::uint32_t load_gen = 0;
         buffer_pool::index pending = buffer_pool::none;
         std::uint32_t pending_len = 0;
         wire::service pending_svc = wire::service::agreed;
@@ -178,6 +180,7 @@ private:
     void boot(slot& n);
     void drain(slot& n);
     void reschedule(slot& n);
+    void push_tick(slot& n, mono_ns at);
     void on_arrival(const sim_event& e);
     void on_tick(const sim_event& e);
     void on_load(const sim_event& e);

@@ -38,12 +38,17 @@ void cluster::schedule_load(slot& n) {
     // Uniform inter-arrival in (0, 2/rate]: mean 1/rate with integer draws only.
     const auto span_ns = static_cast<std::uint64_t>(2e9 / n.load.rate_per_s);
     const mono_ns at = now_ + 1 + rng_.below(span_ns);
-    q_.push({at, 0, sim_event_kind::load, static_cast<std::uint32_t>(n.index), 0, n.load_gen});
+    sim_event e;
+    e.at = at;
+    e.kind = sim_event_kind::load;
+    e.node = static_cast<std::uint16_t>(n.index);
+    e.a = n.load_gen;
+    q_.push(e);
 }
 
 void cluster::on_load(const sim_event& e) {
     slot& n = slots_[e.node];
-    if (!n.up || e.b != n.load_gen || !n.load.enabled) {
+    if (!n.up || e.a != n.load_gen || !n.load.enabled) {
         return;
     }
     if (n.pending == buffer_pool::none) {

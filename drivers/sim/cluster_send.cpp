@@ -194,7 +194,12 @@ void cluster::fan_out(slot& n, node_id to, buffer_pool::index ref) {
         const std::size_t copies = net_.transmit(n.index, dst, len, now_, rng_, at);
         for (std::size_t k = 0; k < copies; ++k) {
             pool_.ref(ref);
-            q_.push({at[k], 0, sim_event_kind::arrival, static_cast<std::uint32_t>(dst), ref, 0});
+            sim_event e;
+            e.at = at[k];
+            e.kind = sim_event_kind::arrival;
+            e.node = static_cast<std::uint16_t>(dst);
+            e.a = ref;
+            q_.push(e);
         }
     };
     if (to == node_id_none) {

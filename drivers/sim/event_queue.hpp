@@ -12,18 +12,19 @@ namespace ringcast::sim {
 
 enum class sim_event_kind : std::uint8_t {
     arrival, ///< a frame reaches node `node`; `a` is its buffer
-    tick,    ///< node's timer; `b` is the tick generation it was scheduled under
-    load,    ///< node's load generator fires; `b` is the load generation
+    tick,    ///< node's timer; `a` is the tick generation it was scheduled under
+    load,    ///< node's load generator fires; `a` is the load generation
 };
 
+/** 24 bytes: the heap moves these around on every push and pop. */
 struct sim_event {
     mono_ns at = 0;
     std::uint64_t order = 0;
-    sim_event_kind kind = sim_event_kind::arrival;
-    std::uint32_t node = 0;
     std::uint32_t a = 0;
-    std::uint64_t b = 0;
+    std::uint16_t node = 0;
+    sim_event_kind kind = sim_event_kind::arrival;
 };
+static_assert(sizeof(sim_event) == 24);
 
 class event_queue {
 public:

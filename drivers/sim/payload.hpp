@@ -3,9 +3,9 @@
 // per-origin index, len), so any layer can regenerate and compare them without storing them.
 //
 // len >= 16: bytes [0,16) are an id header {u32 origin, u64 index, u32 len} (little endian), the
-//            rest is filler. len < 16: filler only. Filler byte p is byte (p % 8) of the 64-bit
-//            word mix64(seed(origin, index) + p / 8): counter based, so any slice can be produced
-//            on its own (the frame map checks fragments one chunk at a time).
+//            rest is filler. len < 16: filler only. Filler byte p is byte (p % 8) of a 64-bit
+//            word computed from (seed(origin, index), p / 8): counter based, so any slice can be
+//            produced on its own (the frame map checks fragments one chunk at a time).
 
 #include <cstddef>
 #include <cstdint>
