@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -20,6 +21,8 @@
 #include <fmt/format.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 
 #include "drivers/dpdk/dataplane.hpp"
 #include "drivers/dpdk/log.hpp"
@@ -139,6 +142,9 @@ int run_daemon(const daemon_config& cfg, const char* argv0) {
         dc.ethertype = cfg.ethertype;
         dc.totem = tc;
         dc.busy_poll = cfg.poll == poll_mode::busy;
+        // A second lcore takes RX (burst, GCM open, validation) off the protocol lcore.
+        const unsigned rx_lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
+        dc.rx_lcore = rx_lcore < RTE_MAX_LCORE ? static_cast<int>(rx_lcore) : -1;
         std::vector<node_id> ids;
         for (const node_entry& n : cfg.nodes) {
             dc.peers.push_back({n.id, n.mac});
@@ -149,6 +155,34 @@ int run_daemon(const daemon_config& cfg, const char* argv0) {
         crypto::engine eng;
         crypto::keyring kr(eng, master, cfg.self, epoch, ids);
         drv::dpdk::dataplane dp(dc, port, eng, kr);
+        // The RX worker opens frames with its own engine and keyring (it never seals, so the one
+        // sealer per (node, epoch) rule holds).
+        std::unique_ptr<crypto::engine> rx_eng;
+        std::unique_ptr<crypto::keyring> rx_kr;
+        std::atomic<bool> rx_stop{false};
+        struct rx_args {
+            drv::dpdk::dataplane* dp;
+            std::atomic<bool>* stop;
+            crypto::engine* eng;
+            crypto::keyring* kr;
+        } rx{};
+        if (dc.rx_lcore >= 0) {
+            rx_eng = std::make_unique<crypto::engine>();
+            rx_kr = std::make_unique<crypto::keyring>(*rx_eng, master, cfg.self, epoch, ids);
+            rx = {&dp, &rx_stop, rx_eng.get(), rx_kr.get()};
+            const int lrc = rte_eal_remote_launch(
+                [](void* a) -> int {
+                    auto* r = static_cast<rx_args*>(a);
+                    r->dp->run_rx_worker(*r->stop, *r->eng, *r->kr);
+                    return 0;
+                },
+                &rx, static_cast<unsigned>(dc.rx_lcore));
+            if (lrc != 0) {
+                throw std::runtime_error(fmt::format("cannot launch the RX worker on lcore {}: {}",
+                                                     dc.rx_lcore, rte_strerror(-lrc)));
+            }
+            RC_LOG(INFO, "RX worker on lcore %d, protocol on lcore %u", dc.rx_lcore, rte_lcore_id());
+        }
         drv::dpdk::telemetry_info ti{cfg.self, cfg.cluster_id, cfg.mtu, &dc.totem, true, dc.busy_poll};
         drv::dpdk::register_telemetry(dp, ti);
 
@@ -175,6 +209,8 @@ int run_daemon(const daemon_config& cfg, const char* argv0) {
             }
         });
         dp.run(g_stop);
+        rx_stop.store(true);
+        rte_eal_mp_wait_lcore();
         control_stop.store(true);
         control.join();
         RC_LOG(INFO, "left the ring, shutting down");

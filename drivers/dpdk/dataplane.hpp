@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 #include <xxhash.h>
 
 #include "drivers/dpdk/generator.hpp"
@@ -36,6 +37,8 @@ struct dataplane_config {
     totem::config totem;         ///< members must outlive the dataplane
     bool busy_poll = false;
     bool crypto = true;
+    /** Worker lcore for RX (burst, GCM open, validation), or -1 to do it on the protocol lcore. */
+    int rx_lcore = -1;
 };
 
 /** Called (on the lcore) for every configuration change, for the log line. */
@@ -51,6 +54,13 @@ public:
     /** Runs the ring until stop is set, then leaves it gracefully. Lcore-local. */
     void run(const std::atomic<bool>& stop);
 
+    /**
+     * The RX worker (when cfg.rx_lcore >= 0): bursts from the port, opens and validates frames with
+     * its own crypto engine and replay state, and hands authenticated frames to the protocol lcore
+     * through an SPSC rte_ring. Runs on its own lcore until stop is set.
+     */
+    void run_rx_worker(const std::atomic<bool>& stop, crypto::engine& eng, crypto::keyring& kr);
+
     [[nodiscard]] published_stats& stats() noexcept { return stats_; }
     [[nodiscard]] generator& load() noexcept { return gen_; }
     /** Highest ring seq to persist (written by the lcore, read by the main thread). */
@@ -62,7 +72,13 @@ private:
     static totem::frame_buffer alloc_frame(void* ctx) noexcept;
     [[nodiscard]] mono_ns now() const noexcept;
     void poll_rx(mono_ns now) noexcept;
+    void poll_rx_ring(mono_ns now) noexcept;
     void handle_frame(mono_ns now, rte_mbuf* m) noexcept;
+    /** RX checks up to and including GCM open; on success fills hdr/body, else drops m. */
+    bool open_checked(crypto::engine& eng, crypto::keyring& kr, crypto::replay_state& rs,
+                      rte_mbuf* m, wire::header& hdr, std::span<const std::byte>& body) noexcept;
+    void deliver_opened(mono_ns now, rte_mbuf* m, const wire::header& hdr,
+                        std::span<const std::byte> body) noexcept;
     void drain() noexcept;
     void deliver(const totem::delivery& d) noexcept;
     void on_config(const totem::configuration& conf, bool transitional) noexcept;
@@ -96,6 +112,7 @@ private:
     std::uint64_t tsc_start_ = 0;
 
     static constexpr std::uint16_t burst = 32;
+    rte_ring* rx_ring_ = nullptr; ///< RX worker -> protocol lcore (SP/SC)
     std::array<rte_mbuf*, 256> tx_{};
     std::uint16_t tx_count_ = 0;
     std::uint64_t last_rotations_ = 0;

@@ -39,7 +39,7 @@ struct published_stats {
     std::atomic<std::uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0};
     std::atomic<std::uint64_t> delivered{0}, delivered_bytes{0}, digest{0};
     std::atomic<std::uint64_t> retransmissions{0}, token_rotations{0}, ring_changes{0};
-    std::atomic<std::uint64_t> tx_dropped{0}, mbuf_alloc_failed{0}, submitted{0};
+    std::atomic<std::uint64_t> tx_dropped{0}, mbuf_alloc_failed{0}, submitted{0}, rx_ring_full{0};
     std::atomic<std::uint64_t> token_retransmitted{0}, token_lost{0};
     std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(drop_cause::count_)> drops{};
     std::atomic<std::uint32_t> state{0};

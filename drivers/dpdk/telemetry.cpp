@@ -110,6 +110,7 @@ void add_counters(rte_tel_data* d) {
     rte_tel_data_add_dict_u64(d, "generating", g_dp->load().running() ? 1 : 0);
     rte_tel_data_add_dict_u64(d, "tx_dropped", get(s.tx_dropped));
     rte_tel_data_add_dict_u64(d, "mbuf_alloc_failed", get(s.mbuf_alloc_failed));
+    rte_tel_data_add_dict_u64(d, "rx_ring_full", get(s.rx_ring_full));
     rte_tel_data* drops = rte_tel_data_alloc();
     rte_tel_data_start_dict(drops);
     for (std::size_t i = 0; i < s.drops.size(); ++i) {

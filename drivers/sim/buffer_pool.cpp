@@ -24,7 +24,8 @@ buffer_pool::index buffer_pool::alloc(std::size_t capacity) {
         // Warm-up only: the pool grows until the run's working set is reached.
         i = static_cast<index>(entries_.size());
         entry e;
-        e.storage = std::make_unique<std::byte[]>(class_capacity[c]);
+        // Not zeroed: every byte read back was written first (frames, generated payloads).
+        e.storage = std::make_unique_for_overwrite<std::byte[]>(class_capacity[c]);
         e.capacity = class_capacity[c];
         e.size_class = static_cast<std::uint8_t>(c);
         entries_.push_back(std::move(e));

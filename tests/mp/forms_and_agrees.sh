@@ -2,7 +2,7 @@
 # 3 nodes over af_packet with crypto form a ring, deliver generator load from every node, and end
 # with equal digests and delivered counts.
 source "$(dirname "$0")/lib.sh"
-cluster up 3
+cluster up 3 ${RINGCAST_MP_UP_ARGS:-}
 out=$(cluster load 3 --size 512 --nodes all)
 echo "$out"
 digests=$(for i in 1 2 3; do status $i | field digest; done | sort -u)
