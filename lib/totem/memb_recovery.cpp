@@ -16,6 +16,7 @@
 #include <algorithm>
 
 #include "lib/common/assert.hpp"
+#include "lib/totem/fault.hpp"
 #include "lib/totem/node_impl.hpp"
 
 namespace ringcast::totem {
@@ -65,7 +66,7 @@ void node_impl::enter_recovery(mono_ns now, effects& out) noexcept {
     recovery_next_ = 0;
     const seq_t from = std::max(low_aru, old_.stable);
     for (seq_t s = from + 1; s <= old_.high_seq && recovery_queue_.size() < recovery_queue_.capacity(); ++s) {
-        if (old_.have(s)) {
+        if (old_.have(s) && !RC_FAULT(skip_recovery_retransmit)) {
             recovery_queue_.push_back(s);
         }
     }
@@ -89,7 +90,10 @@ void node_impl::enter_recovery(mono_ns now, effects& out) noexcept {
     hold_deadline_ = merge_deadline_ = mono_ns_never;
     loss_deadline_ = now + cfg_.token_timeout_ns;
     restart_partial_submission();
-    (void)out;
+    if (RC_FAULT(install_before_recovery)) {
+        // Test-only: skip the wait for recovered frames.
+        install(now, out);
+    }
 }
 
 void node_impl::on_encapsulated(const wire::mcast_view& mv, payload_ref ref) noexcept {
@@ -217,6 +221,13 @@ bool node_impl::deliver_old(effects& out) noexcept {
             drop_partial_messages();
             out.push_delivery(delivery{.kind = delivery_kind::regular_config,
                                        .ring = reg_conf_.ring, .config = &reg_conf_});
+            if (RC_FAULT(old_after_transitional) && !fault_fired_ && old_.high_seq > old_.stable &&
+                old_.have(old_.high_seq) && !out.deliveries_full(1)) {
+                // Test-only: one old-ring message shows up in the new configuration.
+                fault_fired_ = true;
+                old_.deliver_offset = 0;
+                (void)deliver_frame(old_, old_.slot(old_.high_seq), out);
+            }
             old_.reset(out);
             // Recovery frames borrowed from the old window are gone with it; keep their seqs.
             for (seq_t s = win_.stable + 1; s <= win_.high_seq; ++s) {

@@ -35,6 +35,9 @@ enum class fault : std::uint32_t {
     deliver_past_gap = 1u << 1,       ///< deliver one agreed message before a missing lower seq
     reorder_deliveries = 1u << 2,     ///< swap two consecutive deliveries once
     safe_too_early = 1u << 3,         ///< deliver safe messages as if agreed
+    old_after_transitional = 1u << 4, ///< deliver one old-ring message after the new regular config
+    skip_recovery_retransmit = 1u << 5, ///< send none of our old-ring frames during recovery
+    install_before_recovery = 1u << 6,  ///< install a new ring without waiting for recovery
 };
 
 class node_impl;
