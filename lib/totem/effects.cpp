@@ -11,7 +11,8 @@ effects::effects(const config& cfg) {
     sends_.reserve(cfg.max_messages + wire::max_rtr_items + 8);
     deliveries_.reserve(cfg.deliver_batch);
     segments_.reserve(cfg.deliver_batch + cfg.max_message_size / 512 + 8);
-    releases_.reserve(2 * static_cast<std::size_t>(cfg.window_capacity) * 2 + cfg.send_queue_max + 64);
+    releases_.reserve(4 * static_cast<std::size_t>(cfg.window_capacity) + cfg.send_queue_max +
+                      wire::max_nodes * (cfg.max_message_size / 512 + 2) + 64);
     events_.reserve(16);
 }
 

@@ -99,15 +99,18 @@ void node_impl::enter_recovery(mono_ns now, effects& out) noexcept {
 void node_impl::on_encapsulated(const wire::mcast_view& mv, payload_ref ref) noexcept {
     const seq_t s = mv.fields.seq;
     const seq_t os = mv.fields.origin_seq;
+    const bool nested = (mv.fields.flags & wire::mcast_flag_nested) != 0;
     if (mv.fields.origin_ring == old_ring_ && os != 0 && old_.fits(os) && !old_.have(os) &&
-        index_in(old_members_, mv.fields.origin) >= 0) {
-        // A frame of our old ring we lacked: the old window owns it from now on, the new ring's
-        // window only borrows it (both name the same buffer).
+        (nested || index_in(old_members_, mv.fields.origin) >= 0)) {
+        // A frame of our old ring we lacked: both windows name the same buffer; the new ring's
+        // window owns it (released when stable there, after the old ring is delivered), the old
+        // window borrows it. A nested copy was a recovery frame on the old ring too: marked so
+        // the old ring's delivery skips it as it skipped it there.
         wire::mcast f = mv.fields;
         f.seq = os;
-        f.flags = 0;
-        old_.store(f, os, mv.payload, ref, false);
-        win_.store(mv.fields, s, mv.payload, ref, true);
+        f.flags = nested ? wire::mcast_flag_encapsulated : 0;
+        old_.store(f, os, mv.payload, ref, true);
+        win_.store(mv.fields, s, mv.payload, ref, false);
         return;
     }
     win_.store(mv.fields, s, mv.payload, ref, false);
@@ -183,7 +186,9 @@ bool node_impl::deliver_old(effects& out) noexcept {
         case old_phase::regular:
             while (old_.high_delivered < stop_seq_) {
                 const seq_t s = old_.high_delivered + 1;
-                if (!deliver_frame(old_, old_.slot(s), out)) {
+                const window_slot& w = old_.slot(s);
+                const bool recovery_copy = (w.fields.flags & wire::mcast_flag_encapsulated) != 0;
+                if (!recovery_copy && !deliver_frame(old_, w, out)) {
                     return false;
                 }
                 old_.high_delivered = s;
@@ -203,8 +208,10 @@ bool node_impl::deliver_old(effects& out) noexcept {
             while (old_.high_delivered < old_.high_seq) {
                 const seq_t s = old_.high_delivered + 1;
                 const window_slot& w = old_.slot(s);
+                // A recovery copy of an older ring's frame was delivered with that ring: skip it.
                 const bool deliverable =
-                    old_.have(s) && (s < first_hole_ || index_in(trans_members_, w.fields.origin) >= 0);
+                    old_.have(s) && (w.fields.flags & wire::mcast_flag_encapsulated) == 0 &&
+                    (s < first_hole_ || index_in(trans_members_, w.fields.origin) >= 0);
                 if (deliverable && !deliver_frame(old_, w, out)) {
                     return false;
                 }
@@ -218,7 +225,7 @@ bool node_impl::deliver_old(effects& out) noexcept {
                 return false;
             }
             // Partial messages end with their ring: senders restart them on the new one.
-            drop_partial_messages();
+            drop_partial_messages(out);
             out.push_delivery(delivery{.kind = delivery_kind::regular_config,
                                        .ring = reg_conf_.ring, .config = &reg_conf_});
             if (RC_FAULT(old_after_transitional) && !fault_fired_ && old_.high_seq > old_.stable &&
@@ -228,15 +235,7 @@ bool node_impl::deliver_old(effects& out) noexcept {
                 old_.deliver_offset = 0;
                 (void)deliver_frame(old_, old_.slot(old_.high_seq), out);
             }
-            old_.reset(out);
-            // Recovery frames borrowed from the old window are gone with it; keep their seqs.
-            for (seq_t s = win_.stable + 1; s <= win_.high_seq; ++s) {
-                window_slot& w = win_.slot(s);
-                if (w.seq == s && w.borrowed) {
-                    w.ref = payload_ref_none;
-                    w.payload = {};
-                }
-            }
+            old_.reset(out); // releases what only the old window held
             phase_ = old_phase::none;
             return true;
         }
@@ -247,10 +246,18 @@ bool node_impl::deliver_old(effects& out) noexcept {
 void node_impl::abandon_recovery(effects& out) noexcept {
     // The new ring never installed: our ring is still the old one, now with whatever old-ring
     // frames recovery brought in. Recovery frames are dropped.
-    for (seq_t s = win_.stable + 1; s <= win_.high_seq; ++s) {
+    for (seq_t s = win_.stable + 1; s <= win_.high_seq && s <= win_.stable + win_.capacity(); ++s) {
         window_slot& w = win_.slot(s);
         if (w.seq == s && !w.borrowed && w.ref != payload_ref_none) {
-            out.push_release(w.ref);
+            const seq_t os = w.fields.origin_seq;
+            const bool shared = (w.fields.flags & wire::mcast_flag_encapsulated) != 0 &&
+                                w.fields.origin_ring == old_ring_ && old_.have(os) &&
+                                old_.slot(os).ref == w.ref;
+            if (shared) {
+                old_.slot(os).borrowed = false; // the old window owns it again
+            } else {
+                out.push_release(w.ref);
+            }
         }
         w = window_slot{};
     }

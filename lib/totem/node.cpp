@@ -83,6 +83,7 @@ node_impl::node_impl(const config& cfg, payload_ops ops) : cfg_(cfg), ops_(ops) 
     max_fragments_ = cfg.max_message_size / 512 + 2;
     for (auto& r : reasm_) {
         r.segs.reserve(max_fragments_);
+        r.owned.reserve(max_fragments_);
     }
     // A node starts alone on a ring of its own, then gathers with whoever it hears.
     node_set self;

@@ -43,6 +43,9 @@ struct reassembly {
     std::uint32_t len = 0;
     wire::service svc = wire::service::agreed;
     std::vector<segment> segs; ///< capacity reserved at start; never grows past it
+    /** Frames of the chain that became stable before the message completed: the window slot is
+     *  reused, the buffer is released when the message is delivered or dropped. */
+    std::vector<payload_ref> owned;
 };
 
 /** The last join heard from one node. */
@@ -107,8 +110,10 @@ private:
     /** Delivers the chunks of one frame from w.deliver_offset; false when the batch is full. */
     bool deliver_frame(ring_window& win, const window_slot& slot, effects& out) noexcept;
     void free_stable(effects& out) noexcept;
+    void release_or_hand_over(const window_slot& w, effects& out) noexcept;
     [[nodiscard]] reassembly& reassembly_for(node_id origin) noexcept;
-    void drop_partial_messages() noexcept;
+    void drop_partial_messages(effects& out) noexcept;
+    void end_chain(reassembly& r, effects& out) noexcept;
 
     // ---- pack.cpp ----
     /** Packs queued submissions into one new frame; false when nothing to send or no buffer. */

@@ -113,11 +113,14 @@ bool node_impl::pack_recovery_frame(const window_slot& old, window_slot& f) noex
     std::memcpy(fb.payload.data(), old.payload.data(), old.payload.size());
     f.ref = fb.ref;
     f.payload = std::span<const std::byte>(fb.payload.data(), old.payload.size());
-    f.fields.origin_ring = old.fields.origin_ring;
-    f.fields.origin_seq = old.fields.origin_seq;
+    // Named by its place on the old ring; a frame that was itself a recovery copy there says so.
+    f.fields.origin_ring = old_ring_;
+    f.fields.origin_seq = old.seq;
     f.fields.origin = old.fields.origin;
     f.fields.svc = old.fields.svc;
-    f.fields.flags = wire::mcast_flag_encapsulated;
+    f.fields.flags = static_cast<std::uint8_t>(
+        wire::mcast_flag_encapsulated |
+        ((old.fields.flags & wire::mcast_flag_encapsulated) != 0 ? wire::mcast_flag_nested : 0));
     f.fields.chunk_count = old.fields.chunk_count;
     f.seq = f.fields.seq;
     return true;

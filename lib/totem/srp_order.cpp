@@ -89,9 +89,9 @@ void node_impl::on_mcast(mono_ns now, const wire::header& hdr, const wire::mcast
     }
     if (encapsulated) {
         if (state_ != node_state::recovery) {
-            // Recovery frames of a ring this node already installed: keep the seq, not the data.
-            win_.store(mv.fields, s, {}, payload_ref_none, true);
-            out.push_release(ref);
+            // A recovery frame arriving after we installed: kept like any frame (this ring may
+            // become an old ring whose recovery re-sends it), never delivered here.
+            win_.store(mv.fields, s, mv.payload, ref, false);
         } else {
             on_encapsulated(mv, ref);
         }
@@ -124,10 +124,18 @@ reassembly& node_impl::reassembly_for(node_id origin) noexcept {
     return *free_slot;
 }
 
-void node_impl::drop_partial_messages() noexcept {
+void node_impl::end_chain(reassembly& r, effects& out) noexcept {
+    for (payload_ref ref : r.owned) {
+        out.push_release(ref);
+    }
+    r.owned.clear();
+    r.segs.clear();
+    r.active = false;
+}
+
+void node_impl::drop_partial_messages(effects& out) noexcept {
     for (reassembly& r : reasm_) {
-        r.active = false;
-        r.segs.clear();
+        end_chain(r, out);
     }
 }
 
@@ -138,8 +146,17 @@ void node_impl::deliver_ready(effects& out) noexcept {
         return;
     }
     // Old-ring delivery is frozen once this node filled in a commit token (the token reported
-    // how far it had delivered); new-ring delivery waits for the install.
-    if (state_ == node_state::commit || state_ == node_state::recovery) {
+    // how far it had delivered). In recovery the new ring's frames are not delivered either, but
+    // its recovery copies need no delivery: step over them so they can become stable and free
+    // (else the new ring's window would bound the whole recovery).
+    if (state_ == node_state::commit) {
+        return;
+    }
+    if (state_ == node_state::recovery) {
+        while (win_.have(win_.high_delivered + 1) &&
+               (win_.slot(win_.high_delivered + 1).fields.flags & wire::mcast_flag_encapsulated) != 0) {
+            ++win_.high_delivered;
+        }
         return;
     }
     for (;;) {
@@ -187,7 +204,7 @@ bool node_impl::deliver_frame(ring_window& win, const window_slot& w, effects& o
         case wire::chunk_kind::whole: {
             if (r.active) {
                 ++stats_.reassembly_dropped; // a whole message inside an open fragment chain
-                r.active = false;
+                end_chain(r, out);
             }
             out.push_delivery(delivery{.kind = delivery_kind::message, .origin = w.fields.origin,
                                        .svc = w.fields.svc, .ring = w.fields.origin_ring,
@@ -208,6 +225,7 @@ bool node_impl::deliver_frame(ring_window& win, const window_slot& w, effects& o
         case wire::chunk_kind::first:
             if (r.active) {
                 ++stats_.reassembly_dropped;
+                end_chain(r, out);
             }
             r.active = true;
             r.first_seq = w.seq;
@@ -225,7 +243,7 @@ bool node_impl::deliver_frame(ring_window& win, const window_slot& w, effects& o
             if (r.segs.size() >= max_fragments_ ||
                 std::uint64_t{r.len} + seg.len > cfg_.max_message_size) {
                 ++stats_.reassembly_dropped;
-                r.active = false;
+                end_chain(r, out);
                 break;
             }
             r.segs.push_back(seg);
@@ -242,7 +260,7 @@ bool node_impl::deliver_frame(ring_window& win, const window_slot& w, effects& o
                 }
                 ++stats_.messages_delivered;
                 stats_.bytes_delivered += r.len;
-                r.active = false;
+                end_chain(r, out); // releases come after the delivery in the batch
             }
             break;
         }
@@ -252,23 +270,45 @@ bool node_impl::deliver_frame(ring_window& win, const window_slot& w, effects& o
 }
 
 void node_impl::free_stable(effects& out) noexcept {
-    if (state_ != node_state::operational || phase_ != old_phase::none) {
-        return; // recovery frames may be borrowed by the old ring until it is delivered
+    if (state_ != node_state::operational && state_ != node_state::recovery) {
+        return;
     }
-    seq_t bound = std::min(safe_point_, win_.high_delivered);
-    for (const reassembly& r : reasm_) {
-        if (r.active) {
-            bound = std::min(bound, r.first_seq - 1);
-        }
-    }
+    const seq_t bound = std::min(safe_point_, win_.high_delivered);
     while (win_.stable < bound) {
         window_slot& w = win_.slot(++win_.stable);
         RC_ASSERT(w.seq == win_.stable);
         if (!w.borrowed && w.ref != payload_ref_none) {
-            out.push_release(w.ref);
+            release_or_hand_over(w, out);
         }
         w = window_slot{};
     }
+}
+
+void node_impl::release_or_hand_over(const window_slot& w, effects& out) noexcept {
+    const bool encapsulated = (w.fields.flags & wire::mcast_flag_encapsulated) != 0;
+    if (encapsulated) {
+        // A recovery copy the old ring's window shares until that ring is delivered: it owns it.
+        const seq_t os = w.fields.origin_seq;
+        if (phase_ != old_phase::none || state_ == node_state::recovery) {
+            if (w.fields.origin_ring == old_ring_ && old_.have(os) && old_.slot(os).ref == w.ref &&
+                old_.slot(os).borrowed) {
+                old_.slot(os).borrowed = false;
+                return;
+            }
+        }
+        out.push_release(w.ref);
+        return;
+    }
+    // A frame holding part of a message still being reassembled outlives its slot: the chain owns
+    // it now. (Pinning the slot instead lets a long message fill the window and stall the ring.)
+    for (reassembly& r : reasm_) {
+        if (r.active && r.origin == w.fields.origin && w.seq >= r.first_seq &&
+            r.owned.size() < r.owned.capacity()) {
+            r.owned.push_back(w.ref);
+            return;
+        }
+    }
+    out.push_release(w.ref);
 }
 
 } // namespace ringcast::totem

@@ -75,7 +75,7 @@ errc decode_mcast(bytes body, frame_body& out_body) noexcept {
     const auto svc = load_be<std::uint8_t>(p + L::mc::svc);
     const auto flags = load_be<std::uint8_t>(p + L::mc::flags);
     if (svc > static_cast<std::uint8_t>(service::safe) ||
-        (flags & ~mcast_flag_encapsulated) != 0 ||
+        (flags & ~mcast_flags_defined) != 0 ||
         load_be<std::uint32_t>(p + L::mc::reserved) != 0) {
         return errc::bad_field;
     }

@@ -63,7 +63,7 @@ std::size_t size_of(const token_hold_cancel&) noexcept { return 0; }
 
 bool valid(const mcast_view& m) noexcept {
     RC_DEBUG_ASSERT(m.fields.chunk_count == 0 || chunks_fill(m.payload, m.fields.chunk_count));
-    return m.fields.svc <= service::safe && (m.fields.flags & ~mcast_flag_encapsulated) == 0 &&
+    return m.fields.svc <= service::safe && (m.fields.flags & ~mcast_flags_defined) == 0 &&
            m.fields.chunk_count >= 1 && m.fields.chunk_count <= max_chunks;
 }
 bool valid(const token& t) noexcept { return t.retrans_flg <= 1; }

@@ -45,6 +45,10 @@ enum class service : std::uint8_t { agreed = 0, safe = 1 };
 enum class chunk_kind : std::uint8_t { whole = 0, first = 1, middle = 2, last = 3 };
 
 inline constexpr std::uint8_t mcast_flag_encapsulated = 0x01;
+/** With encapsulated: the old-ring frame re-sent here was itself a recovery frame on that ring (it
+ *  carries a message of an even older ring, already delivered there). */
+inline constexpr std::uint8_t mcast_flag_nested = 0x02;
+inline constexpr std::uint8_t mcast_flags_defined = mcast_flag_encapsulated | mcast_flag_nested;
 
 /** Fixed part of a regular multicast. */
 struct mcast {

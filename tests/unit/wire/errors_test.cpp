@@ -208,7 +208,7 @@ TEST(wire_errors, body_reserved_and_enums) {
     };
     const poke_case cases[] = {
         {mcast_frame, body_at + 32, 2},             // svc
-        {mcast_frame, body_at + 33, 0x02},          // undefined flag bit
+        {mcast_frame, body_at + 33, 0x04},          // undefined flag bit
         {mcast_frame, body_at + 33, 0x80},          // undefined flag bit
         {mcast_frame, body_at + 36, 1},             // reserved u32
         {mcast_frame, body_at + 39, 1},             // reserved u32

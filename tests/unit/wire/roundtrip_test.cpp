@@ -224,7 +224,7 @@ TEST(wire_encode, refuses_values_the_decoder_rejects) {
     v.fields.svc = static_cast<service>(2);
     EXPECT_EQ(enc({}, v), errc::bad_field);
     v = m.view();
-    v.fields.flags = 0x02;
+    v.fields.flags = 0x04;
     EXPECT_EQ(enc({}, v), errc::bad_field);
     v = m.view();
     v.fields.chunk_count = 0;

@@ -144,7 +144,7 @@ inline mcast_sample random_mcast(rng_t& rng, std::size_t max_payload, std::size_
     s.fields.origin_seq = edgy<std::uint64_t>(rng);
     s.fields.origin = edgy<node_id>(rng);
     s.fields.svc = static_cast<service>(rng() % 2);
-    s.fields.flags = static_cast<std::uint8_t>(rng() % 2);
+    s.fields.flags = static_cast<std::uint8_t>(rng() % 4);
     const auto count = uniform<std::size_t>(rng, 1, max_count);
     std::size_t budget = max_payload - count * chunk_header_size;
     for (std::size_t i = 0; i < count; ++i) {
