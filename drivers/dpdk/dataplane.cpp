@@ -90,6 +90,22 @@ void dataplane::drop(rte_mbuf* m, drop_cause c) noexcept {
     rte_pktmbuf_free(m);
 }
 
+void dataplane::back_off(bool worked, std::uint32_t& idle) const noexcept {
+    if (worked || cfg_.busy_poll) {
+        idle = 0;
+        return;
+    }
+    // Adaptive polling: spin a little, then sleep in short steps, then longer ones. A sleeping
+    // node adds at most one step to a token hop; the token timeout is far above both.
+    ++idle;
+    if (idle < 64) {
+        rte_pause();
+    } else {
+        const timespec ts{0, idle < 1024 ? 10'000 : 100'000};
+        nanosleep(&ts, nullptr);
+    }
+}
+
 bool dataplane::open_checked(crypto::engine& eng, crypto::keyring& kr, crypto::replay_state& rs,
                              rte_mbuf* m, wire::header& hdr, std::span<const std::byte>& body) noexcept {
     if (m->nb_segs != 1) {
@@ -203,17 +219,7 @@ void dataplane::run_rx_worker(const std::atomic<bool>& stop, crypto::engine& eng
                 rte_pktmbuf_free(ok[i]);
             }
         }
-        if (n > 0 || cfg_.busy_poll) {
-            idle = 0;
-            continue;
-        }
-        ++idle;
-        if (idle < 64) {
-            rte_pause();
-        } else {
-            const timespec ts{0, idle < 1024 ? 10'000 : 100'000};
-            nanosleep(&ts, nullptr);
-        }
+        back_off(n > 0, idle);
     }
 }
 
@@ -393,19 +399,7 @@ void dataplane::run(const std::atomic<bool>& stop) {
 
         const bool worked = sent || stats_.frames_in.load(std::memory_order_relaxed) != in_before ||
                             (rx_ring_ != nullptr && !rte_ring_empty(rx_ring_));
-        if (worked || cfg_.busy_poll) {
-            idle = 0;
-            continue;
-        }
-        // Adaptive polling: spin a little, then sleep in short steps, then longer ones. A sleeping
-        // node adds at most one step to a token hop; the token timeout is far above both.
-        ++idle;
-        if (idle < 64) {
-            rte_pause();
-        } else {
-            const timespec ts{0, idle < 1024 ? 10'000 : 100'000};
-            nanosleep(&ts, nullptr);
-        }
+        back_off(worked, idle);
     }
     // Leave gracefully: the others re-form at once instead of waiting for a token timeout. Sent a
     // few times because a frame may be lost.

@@ -71,6 +71,8 @@ public:
 private:
     static totem::frame_buffer alloc_frame(void* ctx) noexcept;
     [[nodiscard]] mono_ns now() const noexcept;
+    /** Adaptive polling's idle step (nothing in busy mode or after work). */
+    void back_off(bool worked, std::uint32_t& idle) const noexcept;
     void poll_rx(mono_ns now) noexcept;
     void poll_rx_ring(mono_ns now) noexcept;
     void handle_frame(mono_ns now, rte_mbuf* m) noexcept;
