@@ -66,7 +66,7 @@ void node_impl::enter_recovery(mono_ns now, effects& out) noexcept {
     recovery_next_ = 0;
     const seq_t from = std::max(low_aru, old_.stable);
     for (seq_t s = from + 1; s <= old_.high_seq && recovery_queue_.size() < recovery_queue_.capacity(); ++s) {
-        if (old_.have(s) && !RC_FAULT(skip_recovery_retransmit)) {
+        if (old_.have(s) && !RC_FAULT(skip_recovery_retransmit) && !RC_FAULT(skip_retransmit_answer)) {
             recovery_queue_.push_back(s);
         }
     }
@@ -212,6 +212,11 @@ bool node_impl::deliver_old(effects& out) noexcept {
                 const bool deliverable =
                     old_.have(s) && (w.fields.flags & wire::mcast_flag_encapsulated) == 0 &&
                     (s < first_hole_ || index_in(trans_members_, w.fields.origin) >= 0);
+                if (!old_.have(s)) {
+                    // A missing frame may hold the rest of any open chain: a fragment after it
+                    // must not be glued to one before it.
+                    drop_partial_messages(out);
+                }
                 if (deliverable && !deliver_frame(old_, w, out)) {
                     return false;
                 }

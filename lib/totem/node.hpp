@@ -31,7 +31,7 @@ enum class node_state : std::uint8_t { operational, gather, commit, recovery, le
 /** Test-only fault switches (checker self-tests); compiled in with -Dsim_faults=true. */
 enum class fault : std::uint32_t {
     none = 0,
-    skip_retransmit_answer = 1u << 0, ///< never answer retransmission requests
+    skip_retransmit_answer = 1u << 0, ///< never retransmit: requests dropped unanswered, no recovery copies
     deliver_past_gap = 1u << 1,       ///< deliver one agreed message before a missing lower seq
     reorder_deliveries = 1u << 2,     ///< swap two consecutive deliveries once
     safe_too_early = 1u << 3,         ///< deliver safe messages as if agreed

@@ -124,6 +124,7 @@ std::uint32_t node_impl::answer_retransmissions(std::uint32_t budget, effects& o
     wire::token& t = token_;
     std::uint32_t sent = 0;
     if (RC_FAULT(skip_retransmit_answer)) {
+        t.rtr.clear(); // test-only: take the requests off the token without serving them
         return 0;
     }
     for (std::size_t i = 0; i < t.rtr.size() && sent < budget;) {
