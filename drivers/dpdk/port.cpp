@@ -1,4 +1,5 @@
 #include "drivers/dpdk/port.hpp"
+#include "drivers/dpdk/log.hpp"
 
 #include <fmt/format.h>
 #include <rte_errno.h>
@@ -23,7 +24,8 @@ port open_port(const port_params& p) {
                                      "vdev string right?)", dev));
     }
     // One frame per mbuf: data room for the largest frame plus headroom.
-    const std::uint32_t frame_max = p.mtu + RTE_ETHER_HDR_LEN;
+    // Some PMDs want room beyond the frame (af_packet: its ring frame minus the tpacket header).
+    const std::uint32_t frame_max = p.mtu + RTE_ETHER_HDR_LEN + (p.mtu > 1500 ? 768 : 0);
     out.data_room = static_cast<std::uint16_t>(
         std::max<std::uint32_t>(RTE_MBUF_DEFAULT_BUF_SIZE, frame_max + RTE_PKTMBUF_HEADROOM));
     out.pool = rte_pktmbuf_pool_create(fmt::format("rc_pool_{}", out.id).c_str(), p.mbufs, 256, 0,
@@ -57,8 +59,14 @@ port open_port(const port_params& p) {
     }
     if (p.mtu != 1500) {
         if (int rc = rte_eth_dev_set_mtu(out.id, static_cast<std::uint16_t>(p.mtu)); rc != 0) {
-            throw port_error(fmt::format("port {}: mtu {}: {} (max {})", dev, p.mtu,
-                                         rte_strerror(-rc), info.max_mtu));
+            // Socket-backed vdevs (af_packet) report a 1518-byte frame limit yet carry whatever the
+            // kernel interface's MTU and their ring frames allow; a NIC must take the MTU.
+            if (!is_vdev(p.name)) {
+                throw port_error(fmt::format("port {}: mtu {}: {} (max {})", dev, p.mtu,
+                                             rte_strerror(-rc), info.max_mtu));
+            }
+            RC_LOG(WARNING, "port %s does not take mtu %u (%s); the interface MTU applies",
+                   dev.c_str(), p.mtu, rte_strerror(-rc));
         }
     }
     out.mtu = p.mtu;
