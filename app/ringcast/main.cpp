@@ -8,6 +8,7 @@
 #include <exception>
 #include <string>
 
+#include "app/ringcast/clients_cmd.hpp"
 #include "app/ringcast/keygen.hpp"
 #include "app/ringcast/status.hpp"
 #include "app/ringcast/telemetry_client.hpp"
@@ -28,6 +29,14 @@ void add_target_options(CLI::App* cmd, ringcast::app::daemon_target& target, boo
     if (json != nullptr) {
         cmd->add_flag("--json", *json, "Print the daemon's reply as one JSON object on one line");
     }
+}
+
+// --socket / --file-prefix, shared by the commands that talk to the daemon as a local client.
+void add_client_options(CLI::App* cmd, ringcast::app::client_target& t) {
+    cmd->add_option("-s,--socket", t.socket,
+                    "Client socket (default: $RINGCAST_SOCKET, else /run/ringcast/<prefix>.sock)");
+    cmd->add_option("-f,--file-prefix", t.file_prefix,
+                    "Daemon file prefix naming the socket (default: $RINGCAST_FILE_PREFIX)");
 }
 
 int ask(const ringcast::app::daemon_target& target, const std::string& command, bool json) {
@@ -72,6 +81,42 @@ int main(int argc, char** argv) {
     CLI::App* stop_cmd = generate_cmd->add_subcommand("stop", "Stop the load generator");
     add_target_options(stop_cmd, target, &json);
 
+    ringcast::app::send_options send;
+    CLI::App* send_cmd =
+        app.add_subcommand("send", "Multicast messages to a process group (shared-memory path)");
+    send_cmd->add_option("GROUP", send.group, "Group name (1..64 bytes)")->required();
+    send_cmd->add_option("--size", send.size, "Bytes per message")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 64u << 20));
+    send_cmd->add_option("--count", send.count, "Messages to send")->capture_default_str();
+    send_cmd->add_option("--rate", send.rate, "Messages per second (0: as fast as possible)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    send_cmd->add_flag("--safe", send.safe, "Safe delivery (default: agreed)");
+    send_cmd->add_flag("--mixed", send.mixed, "Vary sizes over 1..--size");
+    add_client_options(send_cmd, send.target);
+
+    ringcast::app::recv_options recv;
+    CLI::App* recv_cmd = app.add_subcommand(
+        "recv", "Join a process group and count (and digest) the messages it delivers");
+    recv_cmd->add_option("GROUP", recv.group, "Group name (1..64 bytes)")->required();
+    recv_cmd->add_option("--count", recv.count, "Stop after this many (0: until interrupted)")
+        ->capture_default_str();
+    recv_cmd->add_flag("--digest", recv.digest, "Print the XXH3 digest of the received stream");
+    recv_cmd->add_option("--timeout", recv.timeout_s,
+                         "Stop after this many seconds without a message (0: never)")
+        ->capture_default_str();
+    add_client_options(recv_cmd, recv.target);
+
+    ringcast::app::bench_options bench;
+    CLI::App* bench_cmd = app.add_subcommand(
+        "bench", "Throughput and latency percentiles through the shared-memory path");
+    bench_cmd->add_option("GROUP", bench.group, "Group name (1..64 bytes)")->required();
+    bench_cmd->add_option("--size", bench.size, "Bytes per message (>= 8)")->capture_default_str();
+    bench_cmd->add_option("--count", bench.count, "Messages")->capture_default_str();
+    bench_cmd->add_flag("--safe", bench.safe, "Safe delivery (default: agreed)");
+    add_client_options(bench_cmd, bench.target);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -99,6 +144,15 @@ int main(int argc, char** argv) {
         }
         if (start_cmd->parsed()) {
             return ask(target, ringcast::app::generate_start_command(gen), json);
+        }
+        if (send_cmd->parsed()) {
+            return ringcast::app::run_send(send);
+        }
+        if (recv_cmd->parsed()) {
+            return ringcast::app::run_recv(recv);
+        }
+        if (bench_cmd->parsed()) {
+            return ringcast::app::run_bench(bench);
         }
         if (stop_cmd->parsed()) {
             return ask(target, "/ringcast/generate,stop", json);

@@ -212,6 +212,30 @@ public:
         return true;
     }
 
+    /** An array of integers that each fit T. */
+    template <typename T> bool integer_array(std::string_view key, std::vector<T>& out) const {
+        const toml::node* n = find(key, toml::node_type::array);
+        if (n == nullptr) {
+            return false;
+        }
+        out.clear();
+        std::size_t i = 0;
+        for (const toml::node& item : *n->as_array()) {
+            ++i;
+            const auto* v = item.as_integer();
+            if (v == nullptr) {
+                fail(key, fmt::format("element {} is {}, expected an integer", i,
+                                      type_name(item.type())));
+            }
+            if (v->get() < 0 || static_cast<std::uint64_t>(v->get()) > std::numeric_limits<T>::max()) {
+                fail(key, fmt::format("element {} ({}) out of range 0..{}", i, v->get(),
+                                      std::numeric_limits<T>::max()));
+            }
+            out.push_back(static_cast<T>(v->get()));
+        }
+        return true;
+    }
+
 private:
     // The value of key if present, after checking its type; records its line.
     const toml::node* find(std::string_view key, toml::node_type want) const {
@@ -302,6 +326,30 @@ void read_totem(const section& s, totem::config& t) {
     s.integer("seqno_unchanged_const", t.seqno_unchanged_const);
     s.integer("fail_to_recv_const", t.fail_to_recv_const);
     s.integer("rtr_gap_visits", t.rtr_gap_visits);
+}
+
+void read_clients(const section& s, clients_settings& c) {
+    s.string("socket", c.socket);
+    s.integer_array("allowed_uids", c.allowed_uids);
+    s.integer_array("allowed_gids", c.allowed_gids);
+    s.integer("submit_ring_bytes", c.submit_ring_bytes);
+    s.integer("delivery_ring_bytes", c.delivery_ring_bytes);
+    s.integer("max_message_size", c.max_message_size);
+    s.integer("max_groups_per_client", c.max_groups_per_client);
+    s.integer("max_clients", c.max_clients);
+    std::string policy;
+    if (s.string("slow_consumer", policy)) {
+        if (policy == "block") {
+            c.slow_consumer = slow_consumer_policy::block;
+        } else if (policy == "disconnect") {
+            c.slow_consumer = slow_consumer_policy::disconnect;
+        } else {
+            s.fail("slow_consumer",
+                   fmt::format("\"{}\": expected \"block\" or \"disconnect\"", policy));
+        }
+    }
+    s.integer("slow_consumer_bound_bytes", c.slow_consumer_bound_bytes);
+    s.millis("slow_consumer_timeout_ms", c.slow_consumer_timeout_ns);
 }
 
 void read_nodes(const std::string& file, config_origins& origins, const toml::table& root,
@@ -518,6 +566,50 @@ void check_totem(const checker& c, const totem::config& t) {
     c.require(t.merge_ns > 0, "[totem].merge_ms", "must be positive");
 }
 
+// Mirrors lib/shm's hub validate(), which the daemon runs again when it builds the hub.
+void check_clients(const checker& c, daemon_config& cfg) {
+    clients_settings& k = cfg.clients;
+    if (k.socket.empty()) {
+        k.socket = fmt::format("/run/ringcast/{}.sock",
+                               cfg.file_prefix.empty() ? "ringcast" : cfg.file_prefix);
+    }
+    c.require(k.socket.size() <= 107 && k.socket.front() == '/', "[clients].socket",
+              "an absolute path of at most 107 bytes");
+    constexpr std::uint64_t group_header = 88; // lib/shm group_wire.hpp
+    const auto ring_ok = [](std::uint64_t b) {
+        return b >= 4096 && b <= (1ull << 30) && (b & (b - 1)) == 0;
+    };
+    c.require(ring_ok(k.submit_ring_bytes), "[clients].submit_ring_bytes",
+              fmt::format("{}: a power of two in 4096..1073741824", k.submit_ring_bytes));
+    c.require(ring_ok(k.delivery_ring_bytes), "[clients].delivery_ring_bytes",
+              fmt::format("{}: a power of two in 4096..1073741824", k.delivery_ring_bytes));
+    c.require(k.max_message_size > 0 &&
+                  k.max_message_size + group_header <= cfg.totem.max_message_size,
+              "[clients].max_message_size",
+              fmt::format("{} out of range 1..[totem].max_message_size - 88 ({})",
+                          k.max_message_size, cfg.totem.max_message_size - group_header));
+    const std::uint64_t record = (32 + group_header + k.max_message_size + 31) / 32 * 32;
+    c.require(2 * record <= k.submit_ring_bytes, "[clients].submit_ring_bytes",
+              fmt::format("{} holds fewer than two messages of max_message_size ({})",
+                          k.submit_ring_bytes, k.max_message_size));
+    c.require(2 * record <= k.delivery_ring_bytes, "[clients].delivery_ring_bytes",
+              fmt::format("{} holds fewer than two messages of max_message_size ({})",
+                          k.delivery_ring_bytes, k.max_message_size));
+    c.require(k.max_clients >= 1 && k.max_clients <= 4096, "[clients].max_clients",
+              fmt::format("{} out of range 1..4096", k.max_clients));
+    c.require(k.max_groups_per_client >= 1 && k.max_groups_per_client <= 65536,
+              "[clients].max_groups_per_client",
+              fmt::format("{} out of range 1..65536", k.max_groups_per_client));
+    c.require(k.slow_consumer != slow_consumer_policy::block ||
+                  (k.slow_consumer_bound_bytes >= 2 * record &&
+                   k.slow_consumer_bound_bytes <= (1ull << 30)),
+              "[clients].slow_consumer_bound_bytes",
+              fmt::format("{} out of range 2 messages ({})..1073741824",
+                          k.slow_consumer_bound_bytes, 2 * record));
+    c.require(k.slow_consumer_timeout_ns > 0, "[clients].slow_consumer_timeout_ms",
+              "must be positive");
+}
+
 void check_key_file(const checker& c, const daemon_config& cfg) {
     crypto::secret_key key; // wiped when it goes out of scope
     const crypto::file_status st = crypto::load_key_file(cfg.key_file, key);
@@ -584,11 +676,13 @@ daemon_config parse_config_file(const std::string& path, config_origins& origins
     cfg.source = path;
     for (auto&& [key, value] : root) {
         const std::string_view k = key.str();
-        if (k != "cluster" && k != "node" && k != "nodes" && k != "dpdk" && k != "totem") {
+        if (k != "cluster" && k != "node" && k != "nodes" && k != "dpdk" && k != "totem" &&
+            k != "clients") {
             const std::string label = fmt::format("[{}]", k);
             origins.set_line(label, line_of(value));
             throw config_error(fmt::format(
-                "{}: unknown section (known: [cluster], [node], [[nodes]], [dpdk], [totem])",
+                "{}: unknown section (known: [cluster], [node], [[nodes]], [dpdk], [totem], "
+                "[clients])",
                 origins.describe(path, label)));
         }
     }
@@ -615,6 +709,14 @@ daemon_config parse_config_file(const std::string& path, config_origins& origins
                             "seqno_unchanged_const", "fail_to_recv_const", "rtr_gap_visits"}),
                    cfg.totem);
     }
+    if (const toml::table* t = subtable(path, origins, root, "clients")) {
+        read_clients(section(path, origins, "[clients]", *t,
+                             {"socket", "allowed_uids", "allowed_gids", "submit_ring_bytes",
+                              "delivery_ring_bytes", "max_message_size", "max_groups_per_client",
+                              "max_clients", "slow_consumer", "slow_consumer_bound_bytes",
+                              "slow_consumer_timeout_ms"}),
+                     cfg.clients);
+    }
     return cfg;
 }
 
@@ -636,6 +738,7 @@ void validate_config(daemon_config& cfg, const config_origins& origins) {
     if (const char* why = totem::node::validate(cfg.totem)) {
         c.fail("[totem]", why);
     }
+    check_clients(c, cfg);
     check_key_file(c, cfg);
 }
 

@@ -19,6 +19,26 @@ struct node_entry {
 
 enum class poll_mode : std::uint8_t { busy, adaptive };
 
+/** [clients] slow_consumer: what to do when a local client's delivery ring is full. */
+enum class slow_consumer_policy : std::uint8_t { block, disconnect };
+
+/** [clients]: local applications over shared memory (lib/shm client_hub, libringcast). */
+struct clients_settings {
+    /** Unix socket; empty in the file means /run/ringcast/<[dpdk].file_prefix or ringcast>.sock
+     *  (filled in by validate_config). */
+    std::string socket;
+    std::vector<std::uint32_t> allowed_uids; ///< both empty: only the daemon's own uid
+    std::vector<std::uint32_t> allowed_gids; ///< matched against the peer's primary gid
+    std::uint32_t submit_ring_bytes = 1u << 20;   ///< per client, power of two
+    std::uint32_t delivery_ring_bytes = 4u << 20; ///< per client, power of two
+    std::uint32_t max_message_size = 65536 - 88;  ///< application bytes (+88 group header <= [totem])
+    std::uint32_t max_groups_per_client = 64;
+    std::uint32_t max_clients = 64;
+    slow_consumer_policy slow_consumer = slow_consumer_policy::block;
+    std::uint64_t slow_consumer_bound_bytes = 8u << 20; ///< backlog per client before disconnect
+    mono_ns slow_consumer_timeout_ns = 2'000'000'000;   ///< backlog age before disconnect
+};
+
 /** The settings; daemon_config adds the copy rule that keeps totem.members valid. */
 struct daemon_settings {
     std::string source;            ///< config file path (for messages)
@@ -44,6 +64,9 @@ struct daemon_settings {
     poll_mode poll = poll_mode::adaptive;
     std::string log_level = "info"; ///< rte_log level for ringcast (error, warning, info, debug)
     std::vector<std::string> eal_args; ///< extra EAL arguments, passed through
+
+    // [clients]
+    clients_settings clients;
 
     // [totem] (defaults from totem::config; times in the file are in milliseconds, fractions allowed)
     /** After validation, totem.self == self and totem.members views member_ids. */
