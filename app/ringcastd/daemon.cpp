@@ -29,6 +29,7 @@
 #include "drivers/dpdk/port.hpp"
 #include "drivers/dpdk/telemetry.hpp"
 #include "lib/crypto/key_file.hpp"
+#include "lib/shm/hub.hpp"
 
 namespace ringcast::app {
 
@@ -183,6 +184,34 @@ int run_daemon(const daemon_config& cfg, const char* argv0) {
             }
             RC_LOG(INFO, "RX worker on lcore %d, protocol on lcore %u", dc.rx_lcore, rte_lcore_id());
         }
+        // Local clients: the hub listens on the configured socket; the lcore serves the rings.
+        shm::hub_config hc;
+        hc.self = cfg.self;
+        hc.socket_path = cfg.clients.socket;
+        hc.allowed_uids = cfg.clients.allowed_uids;
+        hc.allowed_gids = cfg.clients.allowed_gids;
+        hc.submit_ring_bytes = cfg.clients.submit_ring_bytes;
+        hc.deliver_ring_bytes = cfg.clients.delivery_ring_bytes;
+        hc.max_message_size = cfg.clients.max_message_size;
+        hc.max_groups_per_client = cfg.clients.max_groups_per_client;
+        hc.max_clients = cfg.clients.max_clients;
+        hc.slow_consumer = cfg.clients.slow_consumer == slow_consumer_policy::block
+                               ? shm::slow_consumer_policy::block
+                               : shm::slow_consumer_policy::disconnect;
+        hc.slow_consumer_bound_bytes = cfg.clients.slow_consumer_bound_bytes;
+        hc.slow_consumer_timeout_ns = cfg.clients.slow_consumer_timeout_ns;
+        hc.log = [](std::string_view line) {
+            RC_LOG(INFO, "clients: %.*s", static_cast<int>(line.size()), line.data());
+        };
+        if (const char* why = shm::validate(hc); why != nullptr) {
+            throw std::runtime_error(fmt::format("[clients]: {}", why));
+        }
+        std::error_code sec;
+        std::filesystem::create_directories(std::filesystem::path(hc.socket_path).parent_path(), sec);
+        shm::client_hub hub(hc);
+        dp.attach_clients(&hub);
+        RC_LOG(INFO, "local clients on %s", hc.socket_path.c_str());
+
         drv::dpdk::telemetry_info ti{cfg.self, cfg.cluster_id, cfg.mtu, &dc.totem, true, dc.busy_poll};
         drv::dpdk::register_telemetry(dp, ti);
 
@@ -201,7 +230,8 @@ int run_daemon(const daemon_config& cfg, const char* argv0) {
                 if (m > written && write_mark(mark_path, m)) {
                     written = m;
                 }
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                // Client handshakes and closed sockets; also paces the ring seq check (10 ms).
+                (void)hub.service_control(10);
             }
             const std::uint64_t m = dp.ring_seq_mark();
             if (m > written) {

@@ -269,9 +269,16 @@ void dataplane::deliver(const totem::delivery& d) noexcept {
     }
     bump(stats_.delivered);
     bump(stats_.delivered_bytes, d.len);
+    if (hub_ != nullptr) {
+        // The one copy on the way out: into the delivery ring of each local member of the group.
+        hub_->deliver(d.origin, d.svc, d.seq, fx_->segments().subspan(d.seg_begin, d.seg_count));
+    }
 }
 
 void dataplane::on_config(const totem::configuration& c, bool transitional) noexcept {
+    if (hub_ != nullptr) {
+        hub_->on_configuration(c, transitional);
+    }
     if (!transitional) {
         bump(stats_.ring_changes);
         // Wall clock (vDSO, no syscall) so tests can time detection and re-forming from outside.
@@ -337,8 +344,10 @@ void dataplane::drain() noexcept {
         stats_.digest.store(XXH3_64bits_digest(digest_), std::memory_order_relaxed);
     }
     for (totem::payload_ref r : fx.releases()) {
-        if ((r & generator::ref_tag) != 0) {
+        if (generator::owns(r)) {
             gen_.release(r);
+        } else if (shm::client_hub::owns(r)) {
+            hub_->release(r);
         } else {
             rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(r));
         }
@@ -365,6 +374,19 @@ void dataplane::run_generator(mono_ns t) noexcept {
     drain();
 }
 
+void dataplane::poll_clients(mono_ns t) noexcept {
+    // Also adopts new clients, retires dead ones and wakes sleepers: call it every iteration.
+    hub_->poll_submissions(t, [&](const shm::hub_client&, wire::service svc,
+                                  std::span<const std::byte> payload, totem::payload_ref ref) {
+        const totem::submit_result r = node_->submit(t, svc, ref, payload, *fx_);
+        if (r == totem::submit_result::ok) {
+            bump(stats_.submitted);
+        }
+        return r;
+    });
+    drain();
+}
+
 void dataplane::run(const std::atomic<bool>& stop) {
     if (!cfg_.busy_poll) {
         // Short sleeps must be short: the default 50 us timer slack would double each one.
@@ -388,6 +410,9 @@ void dataplane::run(const std::atomic<bool>& stop) {
             drain();
         }
         run_generator(t);
+        if (hub_ != nullptr) {
+            poll_clients(t);
+        }
         const bool sent = tx_count_ > 0;
         flush_tx();
         stats_.state.store(static_cast<std::uint32_t>(node_->state()), std::memory_order_relaxed);

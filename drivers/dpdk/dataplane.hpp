@@ -20,6 +20,7 @@
 #include "drivers/dpdk/port.hpp"
 #include "drivers/dpdk/stats.hpp"
 #include "lib/crypto/frame.hpp"
+#include "lib/shm/hub.hpp"
 #include "lib/totem/node.hpp"
 
 namespace ringcast::drv::dpdk {
@@ -61,6 +62,9 @@ public:
      */
     void run_rx_worker(const std::atomic<bool>& stop, crypto::engine& eng, crypto::keyring& kr);
 
+    /** Local clients (shared-memory rings) served from this lcore; optional, set before run(). */
+    void attach_clients(shm::client_hub* hub) noexcept { hub_ = hub; }
+
     [[nodiscard]] published_stats& stats() noexcept { return stats_; }
     [[nodiscard]] generator& load() noexcept { return gen_; }
     /** Highest ring seq to persist (written by the lcore, read by the main thread). */
@@ -86,6 +90,7 @@ private:
     void on_config(const totem::configuration& conf, bool transitional) noexcept;
     void publish_membership() noexcept;
     void run_generator(mono_ns now) noexcept;
+    void poll_clients(mono_ns now) noexcept;
     void drop(rte_mbuf* m, drop_cause c) noexcept;
 
     // ---- dataplane_tx.cpp ----
@@ -106,6 +111,7 @@ private:
     std::unique_ptr<totem::effects> fx_;
     published_stats stats_;
     generator gen_;
+    shm::client_hub* hub_ = nullptr;
     XXH3_state_t* digest_ = nullptr;
     std::atomic<std::uint64_t> ring_seq_mark_{0};
     wire::eth_addr self_mac_{};

@@ -16,7 +16,10 @@ namespace ringcast::drv::dpdk {
 
 class generator {
 public:
-    static constexpr std::uint64_t ref_tag = 1ull << 63; ///< marks a payload_ref as a generator slot
+    /** Marks a payload_ref as a generator slot: top bits 0b11 (mbuf pointers have 0b00, the
+     *  client hub's refs 0b10). */
+    static constexpr std::uint64_t ref_tag = 3ull << 62;
+    [[nodiscard]] static bool owns(std::uint64_t ref) noexcept { return (ref >> 62) == 0x3; }
     static constexpr std::uint32_t max_size = 64 * 1024;
 
     explicit generator(std::size_t slab_bytes = 32u << 20);
