@@ -79,7 +79,8 @@ void cluster::start() {
 }
 
 void cluster::boot(slot& n) {
-    n.cfg.initial_ring_seq = n.persisted_ring_seq;
+    n.cfg.initial_ring_seq =
+        n.persisted_ring_seq + (n.persisted_ring_seq != 0 ? opts_.restart_ring_seq_gap : 0);
     n.core = std::make_unique<totem::node>(n.cfg, totem::payload_ops{&n, &alloc_frame_cb});
     n.up = true;
     if (n.faults != 0) {

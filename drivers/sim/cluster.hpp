@@ -45,6 +45,10 @@ struct cluster_options {
     /** A node whose deadline stays at `now` for this many ticks in a row is livelocked: the run
      *  halts with an error. */
     std::uint32_t max_ticks_same_time = 100'000;
+    /** A restarted core starts this far above the persisted ring seq high-water mark, as
+     *  ringcastd does (its mark is written off the data path, so it may lag what was used). 0
+     *  hands the core the mark itself, the value config::initial_ring_seq documents. */
+    std::uint64_t restart_ring_seq_gap = 4096;
 };
 
 struct cluster_counters {
@@ -60,6 +64,7 @@ struct cluster_counters {
     std::uint64_t arrivals = 0;
     std::uint64_t arrivals_at_down_node = 0;
     std::uint64_t alloc_failed = 0;
+    std::uint64_t tokens_dropped = 0; ///< ORF tokens lost to set_token_loss
     std::uint64_t errors = 0;
     std::uint64_t agenda_max = 0; ///< most events queued at once
 };
@@ -118,6 +123,15 @@ public:
     void restart(std::size_t i);
     /** Arms totem::fault switches on node i (kept across restarts). */
     void set_faults(std::size_t i, std::uint32_t mask);
+    /** Node i leaves gracefully (node::leave: a join naming itself failed goes out), then stops
+     *  as a crash does; restart() brings it back. */
+    void leave(std::size_t i);
+    /** A slow node: every frame reaches node i `extra` later than its link says (a busy or
+     *  descheduled process). 0 ends it. Frames already in flight keep their arrival time. */
+    void set_slow(std::size_t i, mono_ns extra) noexcept { slots_[i].slow_ns = extra; }
+    /** Token loss bursts: each ORF token sent from now on is lost with probability p (on top of
+     *  the links' loss), until set back to 0. Other frames are not touched. */
+    void set_token_loss(double p) noexcept { token_loss_ = p; }
 
     // ---- load ----
     void set_load(std::size_t i, const load_params& p);
@@ -154,6 +168,7 @@ private:
         /** The ring seq high-water mark the core asked to persist (survives a crash, as the
          *  daemon's state file does). */
         std::uint64_t persisted_ring_seq = 0;
+        mono_ns slow_ns = 0; ///< extra delay of every arrival (set_slow)
         // timer: at most one live tick event per node, at tick_at; earlier deadlines supersede it
         // (generation), later ones leave it in place to re-arm when it fires.
         mono_ns tick_at = mono_ns_never;
@@ -211,6 +226,7 @@ private:
     wire::frame rx_;          ///< decode target, reused
     wire::frame_body tx_body_; ///< encode source for control frames, reused
     mono_ns now_ = 0;
+    double token_loss_ = 0.0;
     cluster_counters counters_;
     std::uint64_t digest_ = 0;
     bool halted_ = false;

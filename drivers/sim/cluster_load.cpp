@@ -111,6 +111,18 @@ void cluster::set_faults(std::size_t i, std::uint32_t mask) {
     }
 }
 
+void cluster::leave(std::size_t i) {
+    slot& n = slots_[i];
+    if (!n.up) {
+        return;
+    }
+    // The leave join is on its way (queued arrivals own their buffers) before the core goes.
+    n.core->leave(now_, fx_);
+    drain(n);
+    obs_->on_leave(now_, n.id);
+    crash(i);
+}
+
 void cluster::crash(std::size_t i) {
     slot& n = slots_[i];
     if (!n.up) {

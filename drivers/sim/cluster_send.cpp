@@ -161,6 +161,12 @@ void cluster::send_control(slot& n, const totem::send& s) {
         error(n, fmt::format("contract: a {} send without its body", kind_name(s.kind)));
         return;
     }
+    // A token loss burst drops the token before it reaches any link; no randomness is drawn
+    // while the burst is off, so runs without one replay as before.
+    if (s.kind == totem::send_kind::token && rng_.chance(token_loss_)) {
+        ++counters_.tokens_dropped;
+        return;
+    }
     wire::header h;
     h.cluster_id = opts_.cluster_id;
     h.sender = n.id;
@@ -195,7 +201,7 @@ void cluster::fan_out(slot& n, node_id to, buffer_pool::index ref) {
         for (std::size_t k = 0; k < copies; ++k) {
             pool_.ref(ref);
             sim_event e;
-            e.at = at[k];
+            e.at = at[k] + slots_[dst].slow_ns;
             e.kind = sim_event_kind::arrival;
             e.node = static_cast<std::uint16_t>(dst);
             e.a = ref;

@@ -28,6 +28,22 @@ void network::isolate(std::size_t a, bool isolated) noexcept {
     }
 }
 
+void network::partition(std::span<const std::uint8_t> group_of) noexcept {
+    for (std::size_t a = 0; a < nodes_ && a < group_of.size(); ++a) {
+        for (std::size_t b = 0; b < nodes_ && b < group_of.size(); ++b) {
+            if (a != b) {
+                params(a, b).up = group_of[a] == group_of[b];
+            }
+        }
+    }
+}
+
+void network::heal() noexcept {
+    for (link& l : links_) {
+        l.p.up = true;
+    }
+}
+
 mono_ns network::one_arrival(link& l, mono_ns wire_done, prng& rng) noexcept {
     mono_ns at = wire_done + l.p.latency_ns;
     if (l.p.jitter_ns > 0) {

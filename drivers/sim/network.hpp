@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "drivers/sim/prng.hpp"
@@ -50,6 +51,18 @@ public:
     void set_up(std::size_t a, std::size_t b, bool up) noexcept;
     /** Cuts (or heals) every link of node a. */
     void isolate(std::size_t a, bool isolated) noexcept;
+    /** Switches one direction only: with src -> dst down, dst no longer hears src while src
+     *  still hears dst (an asymmetric link). */
+    void set_one_way(std::size_t src, std::size_t dst, bool up) noexcept {
+        params(src, dst).up = up;
+    }
+    /**
+     * Splits the nodes into groups: a link is up exactly when both ends have the same group
+     * number in `group_of` (one entry per node). Every link's other parameters stay.
+     */
+    void partition(std::span<const std::uint8_t> group_of) noexcept;
+    /** Brings every link up (ends partitions, isolation and one-way cuts). */
+    void heal() noexcept;
 
     /**
      * Decides the fate of one frame of `bytes` bytes sent at `now`: writes 0 (lost), 1 or 2

@@ -56,6 +56,8 @@ public:
                            const totem::configuration&) {}
     /** An event the core raised (token loss, failed to receive). */
     virtual void on_core_event(mono_ns, node_id /*node*/, const totem::event&) {}
+    /** A node left gracefully (node::leave); on_crash follows at once, as the node stops. */
+    virtual void on_leave(mono_ns, node_id) {}
     virtual void on_crash(mono_ns, node_id) {}
     virtual void on_restart(mono_ns, node_id) {}
     /** The core broke the driver contract, or the frame map found a packing error. */

@@ -213,9 +213,14 @@ bool node_impl::deliver_old(effects& out) noexcept {
                     old_.have(s) && (w.fields.flags & wire::mcast_flag_encapsulated) == 0 &&
                     (s < first_hole_ || index_in(trans_members_, w.fields.origin) >= 0);
                 if (!old_.have(s)) {
-                    // A missing frame may hold the rest of any open chain: a fragment after it
-                    // must not be glued to one before it.
-                    drop_partial_messages(out);
+                    // A missing frame may hold the rest of a departed sender's open chain: a
+                    // fragment after it must not be glued to one before it. (Transitional
+                    // members' frames are never missing: each re-sent its own in recovery.)
+                    for (reassembly& r : reasm_) {
+                        if (r.active && index_in(trans_members_, r.origin) < 0) {
+                            end_chain(r, out);
+                        }
+                    }
                 }
                 if (deliverable && !deliver_frame(old_, w, out)) {
                     return false;

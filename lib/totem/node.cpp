@@ -71,7 +71,8 @@ node_impl::node_impl(const config& cfg, payload_ops ops) : cfg_(cfg), ops_(ops) 
     std::sort(allowed_.begin(), allowed_.end());
     cfg_.members = allowed_;
     payload_max_ = static_cast<std::uint32_t>(wire::mcast_payload_max(cfg.mtu));
-    max_ring_seq_ = cfg.initial_ring_seq;
+    // initial_ring_seq is the highest seq used before: even the first (singleton) ring is new.
+    max_ring_seq_ = cfg.initial_ring_seq + 4;
 
     const std::size_t cap = std::bit_ceil(std::size_t{cfg.window_capacity});
     win_.allocate(cap);

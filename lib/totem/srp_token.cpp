@@ -11,6 +11,7 @@
 namespace ringcast::totem {
 
 void node_impl::start(mono_ns now, effects& out) noexcept {
+    out.push_event({event_kind::ring_seq_persist, node_id_none, ring_.seq});
     state_ = node_state::operational; // of its own singleton ring, which it leaves at once
     enter_gather(now, out);
 }

@@ -26,6 +26,21 @@ TEST(sim, same_seed_same_run) {
     }
 }
 
+// Fault schedules (crashes, restarts, partitions, token loss, slow nodes, storms) replay too.
+TEST(sim, same_seed_same_run_with_a_fault_schedule) {
+    overrides o;
+    o.schedule = true;
+    for (const std::uint64_t seed : {2u, 9u, 40u}) {
+        const scenario s = scenario_from_seed(seed, o);
+        ASSERT_FALSE(s.schedule.empty()) << describe(s);
+        const run_result a = run_scenario(s);
+        const run_result b = run_scenario(s);
+        EXPECT_EQ(a.digest, b.digest) << describe(s);
+        EXPECT_EQ(a.events, b.events) << describe(s);
+        EXPECT_EQ(a.summary, b.summary) << describe(s);
+    }
+}
+
 TEST(sim, different_seeds_differ) {
     const run_result a = run_scenario(scenario_from_seed(3));
     const run_result b = run_scenario(scenario_from_seed(4));

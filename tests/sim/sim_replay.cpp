@@ -1,6 +1,7 @@
 // sim_replay: replays one simulation seed, bit for bit, and prints the checker's verdict.
 //
 //   sim_replay --seed 1234 [--nodes 5] [--loss 0.1] [--verbose] [--trace] [--form-lossy]
+//              [--schedule]
 
 #include <cstdio>
 
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
     app.add_flag("--trace", trace, "Print every simulator event (large)");
     bool form_lossy = false;
     app.add_flag("--form-lossy", form_lossy, "Form the first ring under the lossy links too");
+    bool schedule = false;
+    app.add_flag("--schedule", schedule, "Draw the seed's random fault schedule too");
     app.add_option("--faults", faults, "totem::fault mask to arm (needs -Dsim_faults=true)");
     app.add_option("--fault-node", fault_node, "Index of the node the faults are armed on");
     CLI11_PARSE(app, argc, argv);
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
         o.loss = loss;
     }
     o.form_lossy = form_lossy;
+    o.schedule = schedule;
     sim::scenario s = sim::scenario_from_seed(seed, o);
     s.faults = faults;
     s.fault_node = fault_node;

@@ -1,7 +1,11 @@
 // sim_sweep: runs swarm seeds through the simulated cluster and the checker. A failing seed
 // prints one line with the command that replays it; the exit status is non-zero on any failure.
 //
-//   sim_sweep --seeds 1000 [--first 0] [--base 0] [--stride 1] [--seconds 0] [--verbose]
+//   sim_sweep --seeds 1000 [--first 0] [--base 0] [--stride 1] [--seconds 0] [--schedule]
+//             [--verbose]
+//
+// --schedule gives every seed a random fault schedule (crashes, restarts, partitions, one-way
+// links, token loss, slow nodes, storms), then a clean liveness phase.
 //
 // Seed k (k = 0 .. seeds-1) is base + first + k * stride: --first splits a range into shards,
 // --stride interleaves processes.
@@ -59,7 +63,8 @@ struct listed_seed {
     ringcast::sim::overrides o;
 };
 
-// Lines "<seed> [--nodes N] [--loss P] [--form-lossy]  # comment"; returns false on a bad line.
+// Lines "<seed> [--nodes N] [--loss P] [--form-lossy] [--schedule]  # comment"; returns false on
+// a bad line.
 bool read_seed_file(const std::string& path, std::vector<listed_seed>& out) {
     std::ifstream in(path);
     if (!in) {
@@ -84,6 +89,8 @@ bool read_seed_file(const std::string& path, std::vector<listed_seed>& out) {
                     s.o.loss = std::stod(w);
                 } else if (w == "--form-lossy") {
                     s.o.form_lossy = true;
+                } else if (w == "--schedule") {
+                    s.o.schedule = true;
                 } else {
                     throw std::invalid_argument(w);
                 }
@@ -109,6 +116,7 @@ int main(int argc, char** argv) {
     double seconds = 0.0;
     bool verbose = false;
     std::string seeds_file;
+    bool schedule = false;
     app.add_option("--seeds", seeds, "How many seeds to run (with --seconds: at most)");
     app.add_option("--first", first, "Index of the first seed");
     app.add_option("--base", base, "Seed k is base + first + k * stride");
@@ -116,6 +124,9 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     app.add_option("--seconds", seconds, "Stop after this much wall time (0: no limit)");
     app.add_flag("--verbose,-v", verbose, "One line per seed (time, events, verdict)");
+    app.add_flag("--schedule", schedule, "Give every seed a random fault schedule");
+    bool mixed = false;
+    app.add_flag("--mixed", mixed, "Give every odd seed a random fault schedule (soaks)");
     app.add_option("--seeds-file", seeds_file,
                    "Run the seeds listed in this file (tests/sim/seeds/regressions.txt format) "
                    "instead of a range");
@@ -148,7 +159,8 @@ int main(int argc, char** argv) {
             break;
         }
         const std::uint64_t seed = listed.empty() ? base + first + k * stride : listed[k].seed;
-        const sim::overrides o = listed.empty() ? sim::overrides{} : listed[k].o;
+        sim::overrides o = listed.empty() ? sim::overrides{} : listed[k].o;
+        o.schedule = o.schedule || schedule || (mixed && (seed & 1) != 0);
         arm_dying_line(fmt::format("FAIL seed {}: the process died in this seed | replay: {}\n",
                                    seed, sim::replay_command(tool_dir, seed, o)));
         const sim::run_result r = sim::run_scenario(sim::scenario_from_seed(seed, o));

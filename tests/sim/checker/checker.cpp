@@ -43,6 +43,10 @@ std::string_view to_string(violation_kind k) noexcept {
     case violation_kind::safe: return "safe";
     case violation_kind::liveness: return "liveness";
     case violation_kind::sim: return "sim";
+    case violation_kind::same_config: return "same_config";
+    case violation_kind::virtual_synchrony: return "virtual_synchrony";
+    case violation_kind::self_delivery: return "self_delivery";
+    case violation_kind::config_agreement: return "config_agreement";
     case violation_kind::count_: break;
     }
     return "?";
@@ -58,6 +62,12 @@ checker::checker(checker_options opts) : opts_(std::move(opts)) {
         initial.members |= std::uint64_t{1} << i;
     }
     configs_.push_back(initial);
+    configs_[0].view = view_of(configs_[0]);
+    for (node_rec& n : nodes_) {
+        n.span.view = configs_[0].view;
+        n.view_pos[n.span.view] = 0;
+        n.views.push_back(n.span.view);
+    }
     messages_.reserve(1 << 12);
 }
 
@@ -289,6 +299,7 @@ void checker::on_deliver(mono_ns t, node_id node, node_id origin, wire::service 
     }
     n.log.push_back({m, n.config, t});
     n.pos[m] = static_cast<std::uint32_t>(n.log.size());
+    evs_on_deliver(n, m, ring);
     check_fifo(n, o, m);
     if (x.svc == wire::service::safe) {
         check_safe(n, m);
@@ -328,6 +339,11 @@ void checker::check_safe(const node_rec& n, msg_id m) {
     if (x.first_frame == none) {
         report(violation_kind::safe, fmt::format("node {} delivered safe {} before it was sent",
                                                  n.id, name(m)));
+        return;
+    }
+    // EVS (5) promises receipt by every member for a regular configuration only: a transitional
+    // configuration is where messages go that could not meet it (departed members).
+    if (configs_[n.config].kind != config_kind::regular) {
         return;
     }
     const std::uint64_t members = configs_[n.config].members;
@@ -371,6 +387,7 @@ void checker::on_config(mono_ns t, node_id node, config_kind kind, ring_id ring,
         nodes_[s].last_regular = nodes_[s].config;
     }
     configs_.push_back(c);
+    evs_on_config(nodes_[s], nodes_[s].config);
 }
 
 void checker::on_crash(mono_ns, node_id node) {
@@ -382,6 +399,7 @@ void checker::on_crash(mono_ns, node_id node) {
     n.up = false;
     n.crashed = true;
     n.crash_marks.push_back(n.by_index.size());
+    evs_end_incarnation(n);
 }
 
 void checker::on_restart(mono_ns, node_id node) {
@@ -397,6 +415,15 @@ void checker::on_restart(mono_ns, node_id node) {
     n.last_regular = 0;
     std::fill(n.fifo_last.begin(), n.fifo_last.end(), -1);
     std::fill(n.fifo_config.begin(), n.fifo_config.end(), 0);
+}
+
+bool checker::has_delivered(node_id node, node_id origin, std::uint64_t index) const noexcept {
+    const std::uint32_t s = slot_of(node);
+    const std::uint32_t o = slot_of(origin);
+    if (s == none || o == none || index >= nodes_[o].by_index.size()) {
+        return false;
+    }
+    return delivered_at(nodes_[s], nodes_[o].by_index[index]);
 }
 
 void checker::on_sim_error(mono_ns t, node_id node, std::string_view what) {

@@ -5,22 +5,31 @@
 //
 // Online checks (judged as each event arrives): no duplicate delivery, no created or corrupted
 // message, service as submitted, per-sender FIFO without gaps, nothing delivered before a frame
-// carried it, and the safe rule (a safe message is delivered only after every member of the
-// delivering node's configuration received every frame carrying it).
+// carried it, and the safe rule (EVS (5): a safe message delivered in a regular configuration is
+// delivered only after every member of it received every frame carrying it).
+// Extended virtual synchrony (checker_evs.cpp), judged online as configurations and deliveries
+// arrive: (1) a message ordered on ring R is delivered in R's regular configuration (the same one
+// everywhere), or in the transitional configuration that follows it at the delivering node;
+// (2) two nodes that install a configuration C and then the same
+// next configuration delivered exactly the same set of messages in C; (3) nodes that install two
+// configurations install them in the same order (with (1), messages keep their place relative
+// to configuration changes); (6) every node that installs a regular configuration of ring R sees
+// the same members, is one of them, and a node's ring seqs only grow (across restarts too); a
+// transitional configuration is followed by the regular one of the same ring, its members a
+// subset.
 // Whole-history checks (finish()): total order between every pair of nodes, convergence of the
-// membership, completeness and liveness.
+// membership, self delivery, completeness and liveness.
 //
 // Membership: completeness and liveness are judged against the final ring. Every live node must
-// end in the same regular configuration, holding every live node. A message its origin delivered
-// in that final configuration must be delivered by every member; a message delivered in an
-// earlier configuration only by its origin (which members of earlier configurations must deliver
-// is extended virtual synchrony's business, checked separately once it lands). A cluster that
-// never changes configuration stays in configuration 0, the initial ring of all nodes.
+// end in the same regular configuration, holding every live node. A node that is up at the end
+// must have delivered every message its current incarnation accepted (self delivery, (4)); a
+// message its origin delivered in that final configuration must be delivered by every member.
+// What members of earlier configurations owe each other is (2)'s business. A cluster that never
+// changes configuration stays in configuration 0, the initial ring of all nodes.
 //
 // Data model: every delivery is tagged with the configuration it happened in (configuration 0
-// is the initial ring of every node), so extended-virtual-synchrony checks (same set of messages
-// delivered by members moving together between two configurations) can be added on the same
-// logs when membership lands.
+// is the initial ring of every node); configurations delivered at different nodes that have the
+// same kind, ring id and members share one identity (`view`).
 //
 // Violations are returned as readable strings (the first few) plus a count per kind; nothing
 // asserts. Not MT-safe.
@@ -51,6 +60,12 @@ enum class violation_kind : std::uint8_t {
     safe,         ///< a safe message delivered before every member had all its frames
     liveness,     ///< not delivered within the bound after the links turned clean
     sim,          ///< the simulator reported a contract breach or packing error
+    same_config,  ///< EVS (1): a message delivered in different configurations at two nodes
+    virtual_synchrony, ///< EVS (2): same two configurations in a row, different messages in the
+                       ///< first
+    self_delivery,     ///< EVS (4): a node that stayed up never delivered its own message
+    config_agreement,  ///< EVS (6): members of a regular configuration disagree on it, or a
+                       ///< ring seq went backwards, or a malformed transitional configuration
     count_
 };
 [[nodiscard]] std::string_view to_string(violation_kind k) noexcept;
@@ -116,6 +131,9 @@ public:
     [[nodiscard]] std::string summary() const;
 
     [[nodiscard]] std::size_t messages() const noexcept { return messages_.size(); }
+    /** Whether `node` delivered message #index of `origin` (for a harness's progress test). */
+    [[nodiscard]] bool has_delivered(node_id node, node_id origin,
+                                     std::uint64_t index) const noexcept;
     [[nodiscard]] std::uint64_t deliveries() const noexcept { return deliveries_; }
 
 private:
@@ -150,6 +168,20 @@ private:
         ring_id ring;
         std::uint64_t members = 0; ///< bit per node slot
         mono_ns t = 0;
+        std::uint32_t view = 0; ///< identity shared by equal configurations of several nodes
+    };
+    /** What one node delivered in one configuration (order-free set digest and count). */
+    struct view_span {
+        std::uint32_t view = none; ///< none: no configuration yet in this incarnation
+        std::uint64_t set_digest = 0;
+        std::uint32_t count = 0;
+        std::uint32_t config = 0; ///< the node's config_rec
+    };
+    /** The first node seen going from one view to the next, and what it delivered in the first. */
+    struct transition_rec {
+        std::uint32_t node_slot = 0;
+        std::uint64_t set_digest = 0;
+        std::uint32_t count = 0;
     };
     struct delivery_rec {
         msg_id msg = 0;
@@ -169,6 +201,11 @@ private:
         std::uint32_t last_regular = 0;   ///< latest regular configuration
         bool up = true;
         bool crashed = false;
+        // ---- extended virtual synchrony ----
+        view_span span;                   ///< the configuration being delivered in
+        std::vector<std::uint32_t> views; ///< views installed, in order, every incarnation
+        std::unordered_map<std::uint32_t, std::uint32_t> view_pos; ///< view -> index in views
+        std::uint64_t ring_seq_max = 0;   ///< highest ring seq of a regular configuration
     };
     struct ring_frames {
         ring_id ring;
@@ -187,6 +224,16 @@ private:
                                   seq_t seq, std::uint32_t len, std::uint64_t digest,
                                   bool& duplicate, bool& frame_ok);
     void check_fifo(node_rec& n, std::uint32_t origin_slot, msg_id m);
+    // ---- checker_evs.cpp ----
+    [[nodiscard]] std::uint32_t view_of(const config_rec& c);
+    [[nodiscard]] std::string view_name(std::uint32_t view) const;
+    /** The messages node n delivered in `view`, in its delivery order. */
+    [[nodiscard]] std::vector<msg_id> delivered_in(const node_rec& n, std::uint32_t view) const;
+    void evs_on_config(node_rec& n, std::uint32_t config);
+    void evs_on_deliver(node_rec& n, msg_id m, ring_id ring);
+    void evs_end_incarnation(node_rec& n);
+    void check_view_order_pair(const node_rec& a, const node_rec& b);
+    void check_self_delivery(std::uint64_t live);
     void check_safe(const node_rec& n, msg_id m);
     void check_order_pair(const node_rec& a, const node_rec& b);
     /** Which nodes must deliver m (bit per slot), given the final configuration. */
@@ -202,6 +249,13 @@ private:
     std::vector<ring_frames> rings_;
     std::vector<config_rec> configs_;
     std::unordered_map<std::uint64_t, msg_id> by_content_; ///< content key -> newest message
+    // ---- extended virtual synchrony ----
+    std::vector<std::uint32_t> view_config_;   ///< view -> its first config_rec
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> views_by_hash_;
+    std::vector<std::uint32_t> msg_view_;       ///< msg -> view it was first delivered in
+    std::vector<std::uint32_t> msg_view_node_;  ///< msg -> the node that delivered it first
+    std::unordered_map<std::uint64_t, transition_rec> transitions_; ///< (view, next view)
+    std::unordered_map<std::uint64_t, std::uint32_t> ring_members_; ///< regular ring -> config
     std::uint64_t deliveries_ = 0;
     std::vector<violation> reported_;
     std::array<std::size_t, static_cast<std::size_t>(violation_kind::count_)> counts_{};

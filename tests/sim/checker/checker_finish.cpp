@@ -1,5 +1,6 @@
-// The checker's whole-history part: total order between every pair of nodes, completeness of a
-// fault-free run, and liveness after the links turned clean.
+// The checker's whole-history part: total order between every pair of nodes (messages and
+// configurations), self delivery and completeness at the end of a run, and liveness after the
+// links turned clean.
 
 #include <algorithm>
 
@@ -13,6 +14,7 @@ void checker::finish(const finish_options& f) {
     for (std::size_t a = 0; a < nodes_.size(); ++a) {
         for (std::size_t b = a + 1; b < nodes_.size(); ++b) {
             check_order_pair(nodes_[a], nodes_[b]);
+            check_view_order_pair(nodes_[a], nodes_[b]);
         }
     }
     if (f.expect_complete || f.clean_since != mono_ns_never) {
@@ -84,6 +86,12 @@ std::uint64_t checker::expected_at(msg_id m, const config_rec& final_config,
     const message& x = messages_[m];
     const std::uint64_t origin_bit = std::uint64_t{1} << x.origin_slot;
     const node_rec& origin = nodes_[x.origin_slot];
+    // A message of an incarnation that crashed (or left) is owed by nobody: it may have died
+    // with its sender. One of the current incarnation of a node up at the end is owed by it.
+    if (((live >> x.origin_slot) & 1) == 0 ||
+        (!origin.crash_marks.empty() && x.index < origin.crash_marks.back())) {
+        return 0;
+    }
     if (!delivered_at(origin, m)) {
         return origin_bit;
     }
@@ -97,7 +105,7 @@ std::uint64_t checker::expected_at(msg_id m, const config_rec& final_config,
 void checker::check_final(const finish_options& f) {
     std::uint64_t live = 0;
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-        if (!nodes_[i].crashed && nodes_[i].up) {
+        if (nodes_[i].up) {
             live |= std::uint64_t{1} << i;
         }
     }
@@ -110,11 +118,10 @@ void checker::check_final(const finish_options& f) {
     std::vector<std::size_t> late(nodes_.size());
     std::vector<msg_id> first_missing(nodes_.size(), none);
     std::vector<msg_id> first_late(nodes_.size(), none);
+    std::vector<std::size_t> self_missing(nodes_.size());
+    std::vector<msg_id> first_self_missing(nodes_.size(), none);
     for (msg_id m = 0; m < messages_.size(); ++m) {
         const message& x = messages_[m];
-        if (nodes_[x.origin_slot].crashed) {
-            continue;
-        }
         const std::uint64_t expected = expected_at(m, *final_config, live);
         const mono_ns due =
             liveness ? std::max(x.submitted, f.clean_since) + f.liveness_bound_ns : mono_ns_never;
@@ -124,7 +131,12 @@ void checker::check_final(const finish_options& f) {
             }
             const node_rec& n = nodes_[i];
             const bool got = delivered_at(n, m);
-            if (f.expect_complete && !got && missing[i]++ == 0) {
+            if (f.expect_complete && !got && i == x.origin_slot) {
+                // (4) self delivery: reported on its own, whatever else the node missed.
+                if (self_missing[i]++ == 0) {
+                    first_self_missing[i] = m;
+                }
+            } else if (f.expect_complete && !got && missing[i]++ == 0) {
                 first_missing[i] = m;
             }
             if (liveness && due <= f.end && (!got || n.log[n.pos[m] - 1].t > due) &&
@@ -135,6 +147,13 @@ void checker::check_final(const finish_options& f) {
     }
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
         const node_rec& n = nodes_[i];
+        if (self_missing[i] != 0) {
+            const msg_id m = first_self_missing[i];
+            report(violation_kind::self_delivery,
+                   fmt::format("node {} stayed up but never delivered {} of its own messages, the "
+                               "first {} (submitted at {} ns)",
+                               n.id, self_missing[i], name(m), messages_[m].submitted));
+        }
         if (missing[i] != 0) {
             const msg_id m = first_missing[i];
             report(violation_kind::completeness,

@@ -138,6 +138,12 @@ void recorder::on_core_event(mono_ns t, node_id node, const totem::event& e) {
     }
 }
 
+void recorder::on_leave(mono_ns t, node_id node) {
+    if (trace_ != nullptr) {
+        fmt::print(trace_, "{:>12} n{} LEAVE\n", t, node);
+    }
+}
+
 void recorder::on_crash(mono_ns t, node_id node) {
     if (trace_ != nullptr) {
         fmt::print(trace_, "{:>12} n{} CRASH\n", t, node);

@@ -24,6 +24,7 @@ public:
     void on_config(mono_ns t, node_id node, totem::delivery_kind kind,
                    const totem::configuration& c) override;
     void on_core_event(mono_ns t, node_id node, const totem::event& e) override;
+    void on_leave(mono_ns t, node_id node) override;
     void on_crash(mono_ns t, node_id node) override;
     void on_restart(mono_ns t, node_id node) override;
     void on_error(mono_ns t, node_id node, std::string_view what) override;

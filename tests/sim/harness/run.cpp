@@ -47,6 +47,68 @@ bool ring_formed(cluster& c) {
     return true;
 }
 
+// The live nodes have formed one ring holding exactly them, and nothing is left in a send queue.
+bool settled(cluster& c) {
+    std::size_t live = 0;
+    std::size_t first = c.size();
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        if (!c.up(i)) {
+            continue;
+        }
+        ++live;
+        if (first == c.size()) {
+            first = i;
+        }
+        const totem::node& n = c.core(i);
+        if (n.state() != totem::node_state::operational || n.send_queue_depth() != 0 ||
+            n.ring() != c.core(first).ring()) {
+            return false;
+        }
+    }
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        if (c.up(i) && c.core(i).members().size() != live) {
+            return false;
+        }
+    }
+    return live > 0;
+}
+
+struct probe {
+    std::size_t node = 0;
+    std::uint64_t index = 0;
+};
+
+// Liveness after the faults: each live node submits one message, which every live node must
+// deliver (the checker judges it; this only decides when to stop waiting).
+std::vector<probe> submit_probes(cluster& c) {
+    std::vector<probe> out;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        if (!c.up(i)) {
+            continue;
+        }
+        const std::uint64_t index = c.accepted(i);
+        const wire::service svc = i % 2 == 0 ? wire::service::safe : wire::service::agreed;
+        if (c.submit(i, svc, 64) == totem::submit_result::ok) {
+            out.push_back({i, index});
+        }
+    }
+    return out;
+}
+
+bool probes_delivered(cluster& c, const check::checker& chk, const std::vector<probe>& probes) {
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        if (!c.up(i)) {
+            continue;
+        }
+        for (const probe& p : probes) {
+            if (!chk.has_delivered(c.id(i), c.id(p.node), p.index)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 const char* state_name(totem::node_state s) {
     switch (s) {
     case totem::node_state::operational: return "operational";
@@ -157,16 +219,42 @@ run_result run_scenario(const scenario& s, const run_options& o) {
     for (const std::size_t i : s.senders) {
         sim.set_load(i, s.load);
     }
-    sim.run_for(s.lossy_ns);
+    const mono_ns lossy_start = sim.now();
+    for (const fault_action& a : s.schedule) {
+        sim.run_until(lossy_start + a.at);
+        apply_fault(sim, s, a);
+    }
+    sim.run_until(lossy_start + s.lossy_ns);
 
-    // Clean phase: frames are no longer lost (duplication, reordering and jitter stay).
+    // Clean phase: frames are no longer lost (duplication, reordering and jitter stay); every
+    // scheduled fault ends and some crashed nodes come back.
     sim.net().set_all(clean);
+    if (!s.schedule.empty()) {
+        sim.set_token_loss(0.0);
+        for (std::size_t i = 0; i < sim.size(); ++i) {
+            sim.set_slow(i, 0);
+        }
+        for (const std::size_t i : s.senders) {
+            sim.set_load(i, s.load); // ends a storm
+        }
+    }
+    for (const std::size_t i : s.restart_at_clean) {
+        sim.restart(i);
+    }
     const mono_ns clean_since = sim.now();
     sim.run_for(s.clean_ns);
 
     sim.stop_load();
-    const std::uint64_t total = accepted_total(sim);
-    (void)sim.run_until([&] { return all_delivered(sim, total); }, sim.now() + s.drain_limit_ns);
+    if (s.probes) {
+        (void)sim.run_until([&] { return settled(sim); }, sim.now() + s.drain_limit_ns);
+        const std::vector<probe> probes = submit_probes(sim);
+        (void)sim.run_until([&] { return probes_delivered(sim, chk, probes); },
+                            sim.now() + s.drain_limit_ns);
+    } else {
+        const std::uint64_t total = accepted_total(sim);
+        (void)sim.run_until([&] { return all_delivered(sim, total); },
+                            sim.now() + s.drain_limit_ns);
+    }
     sim.run_for(2 * totem::ms); // late duplicates would show up here
 
     check::finish_options f;

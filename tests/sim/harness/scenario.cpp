@@ -158,6 +158,9 @@ scenario scenario_from_seed(std::uint64_t seed, const overrides& o) {
     s.clean_ns = 30 * ms;
     s.drain_limit_ns = 3000 * ms;
     s.liveness_bound_ns = 1000 * ms;
+    if (o.schedule) {
+        draw_schedule(seed, s);
+    }
     return s;
 }
 
@@ -171,7 +174,8 @@ std::string describe(const scenario& s) {
         s.seed, s.cluster.nodes, s.senders.size(), c.mtu, c.window_size, c.max_messages,
         c.send_queue_max, l.latency_ns / us, l.jitter_ns / us, l.loss, l.duplicate, l.reorder,
         l.reorder_delay_ns / us, l.bandwidth_bps / 1'000'000'000, s.cluster.alloc_fail,
-        s.load.rate_per_s, s.load.safe_fraction, s.lossy_ns / ms, c.token_timeout_ns / ms);
+        s.load.rate_per_s, s.load.safe_fraction, s.lossy_ns / ms, c.token_timeout_ns / ms) +
+           describe_schedule(s);
 }
 
 std::string replay_command(const std::string& tool_dir, std::uint64_t seed, const overrides& o) {
@@ -184,6 +188,9 @@ std::string replay_command(const std::string& tool_dir, std::uint64_t seed, cons
     }
     if (o.form_lossy) {
         cmd += " --form-lossy";
+    }
+    if (o.schedule) {
+        cmd += " --schedule";
     }
     return cmd + " --verbose";
 }

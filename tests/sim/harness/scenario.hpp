@@ -7,6 +7,13 @@
 // (load off, until every node delivered every accepted message or the limit). The checker judges
 // safety over the whole run, completeness at the end and liveness from the start of the clean
 // phase.
+//
+// With a fault schedule (overrides::schedule, `--schedule`), the lossy phase also runs a list of
+// timed faults drawn from the seed: crashes, restarts, graceful leaves, partitions into any
+// groups and heals, one-way links, token loss bursts, slow nodes and message storms timed with
+// membership changes. The clean phase heals everything and restarts some crashed nodes; the
+// drain waits for the live nodes to form one ring, then each submits a probe that every live node
+// must deliver (liveness: new submissions after the faults).
 
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +24,28 @@
 #include "drivers/sim/cluster.hpp"
 
 namespace ringcast::sim {
+
+enum class fault_kind : std::uint8_t {
+    crash,      ///< node stops; its state is lost except the persisted ring seq
+    restart,    ///< a crashed node comes back with a fresh core
+    leave,      ///< node::leave, then the node stops
+    partition,  ///< links up exactly within each group (`groups`)
+    heal,       ///< every link up
+    one_way,    ///< `node` -> `peer` cut: peer no longer hears node, node still hears peer
+    token_loss, ///< tokens lost with probability `p` from now on (0 ends the burst)
+    slow,       ///< frames reach `node` `ns` late from now on (0 ends it)
+    storm,      ///< senders submit at `p` times their rate (1 ends it)
+};
+
+struct fault_action {
+    mono_ns at = 0; ///< from the start of the lossy phase
+    fault_kind kind = fault_kind::heal;
+    std::size_t node = 0;
+    std::size_t peer = 0;
+    std::vector<std::uint8_t> groups; ///< partition: group of each node
+    double p = 0.0;
+    mono_ns ns = 0;
+};
 
 struct scenario {
     std::uint64_t seed = 0;
@@ -36,6 +65,12 @@ struct scenario {
     /** totem::fault mask armed on node `fault_node` (checker self-tests). */
     std::uint32_t faults = 0;
     std::size_t fault_node = 0;
+    /** Timed faults of the lossy phase, sorted by time (empty: links' loss only). */
+    std::vector<fault_action> schedule;
+    /** Nodes down at the end of the lossy phase that restart when it ends. */
+    std::vector<std::size_t> restart_at_clean;
+    /** With a schedule: the drain ends with one probe per live node that all must deliver. */
+    bool probes = false;
 };
 
 /** Command-line overrides of a seed's drawn parameters. */
@@ -43,13 +78,23 @@ struct overrides {
     std::optional<std::size_t> nodes;
     std::optional<double> loss;
     bool form_lossy = false;
+    /** Draw a fault schedule too (`--schedule`). */
+    bool schedule = false;
 };
 
 /** Draws a scenario from the seed, then applies the overrides. */
 [[nodiscard]] scenario scenario_from_seed(std::uint64_t seed, const overrides& o = {});
 
-/** One line describing the drawn parameters. */
+/** One line describing the drawn parameters (and one per scheduled fault). */
 [[nodiscard]] std::string describe(const scenario& s);
+
+/** Draws the fault schedule of a scenario (schedule.cpp); the scenario's other parameters are
+ *  drawn first and left alone. */
+void draw_schedule(std::uint64_t seed, scenario& s);
+/** One line per scheduled fault. */
+[[nodiscard]] std::string describe_schedule(const scenario& s);
+/** Applies one scheduled fault to the cluster. */
+void apply_fault(cluster& c, const scenario& s, const fault_action& a);
 
 struct run_result {
     bool ok = false;
