@@ -143,7 +143,8 @@ int run_daemon(const daemon_config& cfg, const char* argv0) {
         dc.ethertype = cfg.ethertype;
         dc.totem = tc;
         dc.busy_poll = cfg.poll == poll_mode::busy;
-        // A second lcore takes RX (burst, GCM open, validation) off the protocol lcore.
+        // A second lcore takes the crypto work off the protocol lcore: RX (burst, GCM open,
+        // validation) and TX (header, seal, burst).
         const unsigned rx_lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
         dc.rx_lcore = rx_lcore < RTE_MAX_LCORE ? static_cast<int>(rx_lcore) : -1;
         std::vector<node_id> ids;
@@ -156,8 +157,8 @@ int run_daemon(const daemon_config& cfg, const char* argv0) {
         crypto::engine eng;
         crypto::keyring kr(eng, master, cfg.self, epoch, ids);
         drv::dpdk::dataplane dp(dc, port, eng, kr);
-        // The RX worker opens frames with its own engine and keyring (it never seals, so the one
-        // sealer per (node, epoch) rule holds).
+        // The worker opens frames with its own engine and an RX keyring, and seals with `kr`
+        // (the protocol lcore then never seals: one sealer per (node, epoch) holds).
         std::unique_ptr<crypto::engine> rx_eng;
         std::unique_ptr<crypto::keyring> rx_kr;
         std::atomic<bool> rx_stop{false};
@@ -182,7 +183,7 @@ int run_daemon(const daemon_config& cfg, const char* argv0) {
                 throw std::runtime_error(fmt::format("cannot launch the RX worker on lcore {}: {}",
                                                      dc.rx_lcore, rte_strerror(-lrc)));
             }
-            RC_LOG(INFO, "RX worker on lcore %d, protocol on lcore %u", dc.rx_lcore, rte_lcore_id());
+            RC_LOG(INFO, "crypto worker (RX open, TX seal) on lcore %d, protocol on lcore %u", dc.rx_lcore, rte_lcore_id());
         }
         // Local clients: the hub listens on the configured socket; the lcore serves the rings.
         shm::hub_config hc;

@@ -49,8 +49,12 @@ dataplane::dataplane(const dataplane_config& cfg, port& p, crypto::engine& eng, 
     if (cfg_.rx_lcore >= 0) {
         rx_ring_ = rte_ring_create("rc_rx", 4096, static_cast<int>(rte_socket_id()),
                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if (rx_ring_ == nullptr) {
-            throw port_error("cannot create the RX worker ring");
+        tx_ring_ = rte_ring_create("rc_tx", 4096, static_cast<int>(rte_socket_id()),
+                                   RING_F_SP_ENQ | RING_F_SC_DEQ);
+        job_pool_ = rte_mempool_create("rc_txjob", 8191, sizeof(tx_job), 256, 0, nullptr, nullptr,
+                                       nullptr, nullptr, static_cast<int>(rte_socket_id()), 0);
+        if (rx_ring_ == nullptr || tx_ring_ == nullptr || job_pool_ == nullptr) {
+            throw port_error("cannot create the crypto worker's rings");
         }
     }
 }
@@ -63,6 +67,12 @@ dataplane::~dataplane() {
             rte_pktmbuf_free(m);
         }
         rte_ring_free(rx_ring_);
+        tx_job* j = nullptr;
+        while (rte_ring_sc_dequeue(tx_ring_, reinterpret_cast<void**>(&j)) == 0) {
+            rte_pktmbuf_free(j->m);
+        }
+        rte_ring_free(tx_ring_);
+        rte_mempool_free(job_pool_);
     }
 }
 
@@ -75,7 +85,7 @@ totem::frame_buffer dataplane::alloc_frame(void* ctx) noexcept {
     auto* self = static_cast<dataplane*>(ctx);
     rte_mbuf* m = rte_pktmbuf_alloc(self->port_.pool);
     if (m == nullptr) {
-        bump(self->stats_.mbuf_alloc_failed);
+        self->stats_.mbuf_alloc_failed.fetch_add(1, std::memory_order_relaxed);
         return {};
     }
     auto* base = rte_pktmbuf_mtod(m, std::byte*);
@@ -200,8 +210,11 @@ void dataplane::run_rx_worker(const std::atomic<bool>& stop, crypto::engine& eng
     crypto::replay_state rs(kr);
     std::array<rte_mbuf*, burst> rx;
     std::array<rte_mbuf*, burst> ok;
+    std::array<rte_mbuf*, 256> tx{};
+    std::uint16_t ntx = 0;
     std::uint32_t idle = 0;
     while (!stop.load(std::memory_order_relaxed)) {
+        const unsigned jobs = run_tx_jobs(eng, tx, ntx);
         const std::uint16_t n = rte_eth_rx_burst(port_.id, 0, rx.data(), burst);
         unsigned good = 0;
         for (std::uint16_t i = 0; i < n; ++i) {
@@ -219,7 +232,10 @@ void dataplane::run_rx_worker(const std::atomic<bool>& stop, crypto::engine& eng
                 rte_pktmbuf_free(ok[i]);
             }
         }
-        back_off(n > 0, idle);
+        back_off(n > 0 || jobs > 0, idle);
+    }
+    // The protocol lcore's last frames (its graceful leave) go out before the worker stops.
+    while (run_tx_jobs(eng, tx, ntx) > 0) {
     }
 }
 
@@ -413,7 +429,8 @@ void dataplane::run(const std::atomic<bool>& stop) {
         if (hub_ != nullptr) {
             poll_clients(t);
         }
-        const bool sent = tx_count_ > 0;
+        const bool sent = tx_count_ > 0 || jobs_queued_ > 0;
+        jobs_queued_ = 0;
         flush_tx();
         stats_.state.store(static_cast<std::uint32_t>(node_->state()), std::memory_order_relaxed);
         const auto& ns = node_->stats();

@@ -38,8 +38,19 @@ struct dataplane_config {
     totem::config totem;         ///< members must outlive the dataplane
     bool busy_poll = false;
     bool crypto = true;
-    /** Worker lcore for RX (burst, GCM open, validation), or -1 to do it on the protocol lcore. */
+    /** Worker lcore for the crypto work (RX burst + GCM open + validation, TX seal + burst), or -1
+     *  to do it all on the protocol lcore. */
     int rx_lcore = -1;
+};
+
+/** A frame for the crypto worker to seal and send (from a mempool; SPSC ring of pointers). */
+struct tx_job {
+    rte_mbuf* m = nullptr;     ///< held plaintext data frame (one reference for this job), or a
+                               ///< complete plaintext control frame (sealed in place)
+    bool held = false;
+    wire::header hdr;          ///< held: the header to write (sender, nonce: the sealer's)
+    wire::mcast mcast;         ///< held: the fixed part to write
+    std::uint32_t payload_len = 0;
 };
 
 /** Called (on the lcore) for every configuration change, for the log line. */
@@ -56,9 +67,11 @@ public:
     void run(const std::atomic<bool>& stop);
 
     /**
-     * The RX worker (when cfg.rx_lcore >= 0): bursts from the port, opens and validates frames with
-     * its own crypto engine and replay state, and hands authenticated frames to the protocol lcore
-     * through an SPSC rte_ring. Runs on its own lcore until stop is set.
+     * The crypto worker (when cfg.rx_lcore >= 0), on its own lcore until stop is set. RX: bursts
+     * from the port, opens and validates frames with its own engine, keyring and replay state, and
+     * hands authenticated frames to the protocol lcore through an SPSC rte_ring. TX: takes the
+     * protocol lcore's send jobs from another SPSC ring, writes headers, seals with the node's one
+     * sealing keyring (the protocol lcore then never seals) and transmits.
      */
     void run_rx_worker(const std::atomic<bool>& stop, crypto::engine& eng, crypto::keyring& kr);
 
@@ -97,6 +110,13 @@ private:
     void send_effect(const totem::send& s) noexcept;
     void send_mcast(const totem::send& s) noexcept;
     void send_control(const totem::send& s) noexcept;
+    /** Worker: seals and transmits queued send jobs; returns how many it took. */
+    unsigned run_tx_jobs(crypto::engine& eng, std::array<rte_mbuf*, 256>& tx, std::uint16_t& n) noexcept;
+    bool queue_job(rte_mbuf* m, bool held, const wire::header& h, const wire::mcast& f,
+                   std::uint32_t payload_len) noexcept;
+    void seal_held(crypto::engine& eng, rte_mbuf* held, const wire::header& h, const wire::mcast& f,
+                   std::uint32_t payload_len, std::array<rte_mbuf*, 256>& tx, std::uint16_t& n) noexcept;
+    void transmit(std::array<rte_mbuf*, 256>& tx, std::uint16_t& n) noexcept;
     [[nodiscard]] const wire::eth_addr* mac_of(node_id id) const noexcept;
     void enqueue_tx(rte_mbuf* m) noexcept;
     void flush_tx() noexcept;
@@ -121,6 +141,9 @@ private:
 
     static constexpr std::uint16_t burst = 32;
     rte_ring* rx_ring_ = nullptr; ///< RX worker -> protocol lcore (SP/SC)
+    rte_ring* tx_ring_ = nullptr; ///< protocol lcore -> worker: send jobs (SP/SC)
+    rte_mempool* job_pool_ = nullptr;
+    std::uint64_t jobs_queued_ = 0; ///< protocol lcore: jobs handed over this iteration
     std::array<rte_mbuf*, 256> tx_{};
     std::uint16_t tx_count_ = 0;
     std::uint64_t last_rotations_ = 0;
