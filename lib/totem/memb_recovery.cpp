@@ -84,6 +84,7 @@ void node_impl::enter_recovery(mono_ns now, effects& out) noexcept {
     idle_visits_ = aru_stuck_visits_ = 0;
     aru_stuck_value_ = 0;
     my_set_retrans_ = false;
+    my_last_recovering_ = 0;
     retrans_zero_visits_ = 0;
     install_armed_ = false;
     install_seq_ = 0;
@@ -119,8 +120,9 @@ void node_impl::on_encapsulated(const wire::mcast_view& mv, payload_ref ref) noe
 void node_impl::recovery_visit() noexcept {
     wire::token& t = token_;
     const bool pending = recovery_next_ < recovery_queue_.size();
-    // retrans_flg stays set while anyone has recovery frames to send: each sender sets it, and
-    // only the one that set it clears it, so two clear visits in a row mean a quiet rotation.
+    // retrans_flg (corosync's) says someone is still re-sending; it cannot say when everyone has
+    // stopped: with several senders, the first to finish would clear a flag others set. So the
+    // token also counts them: each member replaces its own 0/1 share at every visit, as with fcc.
     if (pending) {
         t.retrans_flg = 1;
         my_set_retrans_ = true;
@@ -128,7 +130,12 @@ void node_impl::recovery_visit() noexcept {
         t.retrans_flg = 0;
         my_set_retrans_ = false;
     }
-    if (t.retrans_flg == 0 && !pending) {
+    const std::uint8_t mine = pending ? 1 : 0;
+    t.recovering = static_cast<std::uint8_t>(t.recovering - std::min(t.recovering, my_last_recovering_) + mine);
+    my_last_recovering_ = mine;
+    // Nobody re-sending on two visits in a row: a whole rotation in which every member had sent
+    // all its recovery frames; every one of them has a seq up to token.seq now.
+    if (t.recovering == 0) {
         if (++retrans_zero_visits_ >= 2 && !install_armed_) {
             install_armed_ = true;
             install_seq_ = t.seq;

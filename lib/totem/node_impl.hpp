@@ -215,6 +215,7 @@ private:
     std::vector<seq_t> recovery_queue_; ///< old-ring seqs to re-multicast (capacity = window)
     std::size_t recovery_next_ = 0;
     bool my_set_retrans_ = false;
+    std::uint8_t my_last_recovering_ = 0; ///< our share of token.recovering at the last visit
     std::uint32_t retrans_zero_visits_ = 0;
     seq_t install_seq_ = 0;
     bool install_armed_ = false;

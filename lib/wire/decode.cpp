@@ -106,7 +106,8 @@ errc decode_token(bytes body, frame_body& out_body) noexcept {
     }
     const std::byte* p = body.data();
     const auto retrans = load_be<std::uint8_t>(p + L::tok::retrans_flg);
-    if (retrans > 1 || load_be<std::uint8_t>(p + L::tok::reserved) != 0) {
+    const auto recovering = load_be<std::uint8_t>(p + L::tok::recovering);
+    if (retrans > 1 || recovering > max_nodes) {
         return errc::bad_field;
     }
     const auto n = load_be<std::uint16_t>(p + L::tok::rtr_count);
@@ -134,6 +135,7 @@ errc decode_token(bytes body, frame_body& out_body) noexcept {
     out.fcc = load_be<std::uint32_t>(p + L::tok::fcc);
     out.backlog = load_be<std::uint32_t>(p + L::tok::backlog);
     out.retrans_flg = retrans;
+    out.recovering = recovering;
     return errc::ok;
 }
 

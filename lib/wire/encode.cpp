@@ -66,7 +66,7 @@ bool valid(const mcast_view& m) noexcept {
     return m.fields.svc <= service::safe && (m.fields.flags & ~mcast_flags_defined) == 0 &&
            m.fields.chunk_count >= 1 && m.fields.chunk_count <= max_chunks;
 }
-bool valid(const token& t) noexcept { return t.retrans_flg <= 1; }
+bool valid(const token& t) noexcept { return t.retrans_flg <= 1 && t.recovering <= max_nodes; }
 bool no_zero_id(const static_vec<node_id, max_nodes>& set) noexcept {
     for (const node_id id : set) {
         if (id == node_id_none) {
@@ -117,7 +117,7 @@ void write(std::byte* p, const token& t) noexcept {
     put<std::uint32_t>(p + L::tok::fcc, t.fcc);
     put<std::uint32_t>(p + L::tok::backlog, t.backlog);
     put<std::uint8_t>(p + L::tok::retrans_flg, t.retrans_flg);
-    put<std::uint8_t>(p + L::tok::reserved, 0);
+    put<std::uint8_t>(p + L::tok::recovering, t.recovering);
     put<std::uint16_t>(p + L::tok::rtr_count, static_cast<std::uint16_t>(t.rtr.size()));
     std::byte* q = p + token_fixed_size;
     for (const rtr_item& r : t.rtr) {

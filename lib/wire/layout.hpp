@@ -75,7 +75,7 @@ inline constexpr std::size_t aru_node = 24;    // u32
 inline constexpr std::size_t fcc = 28;         // u32
 inline constexpr std::size_t backlog = 32;     // u32
 inline constexpr std::size_t retrans_flg = 36; // u8, 0 or 1
-inline constexpr std::size_t reserved = 37;    // u8, 0
+inline constexpr std::size_t recovering = 37;  // u8, 0..max_nodes
 inline constexpr std::size_t rtr_count = 38;   // u16
 } // namespace tok
 

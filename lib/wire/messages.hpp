@@ -84,6 +84,8 @@ struct token {
     std::uint32_t fcc = 0;
     std::uint32_t backlog = 0;
     std::uint8_t retrans_flg = 0;
+    /** Members still re-sending old-ring frames in recovery (each replaces its own 0/1 share). */
+    std::uint8_t recovering = 0;
     static_vec<rtr_item, max_rtr_items> rtr;
 
     friend bool operator==(const token&, const token&) = default;

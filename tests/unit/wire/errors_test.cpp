@@ -217,7 +217,7 @@ TEST(wire_errors, body_reserved_and_enums) {
         {mcast_frame, at_payload + 7, 1},           // chunk reserved
         {mcast_frame, at_payload + 13 + 7, 1},      // second chunk reserved
         {token_frame, body_at + 36, 2},             // retrans_flg
-        {token_frame, body_at + 37, 1},             // reserved u8
+        {token_frame, body_at + 37, 65},            // recovering > max_nodes
         {token_frame, body_at + 40 + 4, 1},         // rtr item reserved
         {token_frame, body_at + 40 + 24 + 7, 1},    // second rtr item reserved
         {join_frame, body_at + 12, 1},              // reserved u32

@@ -82,6 +82,7 @@ inline token random_token(rng_t& rng, std::size_t n_rtr) {
     t.fcc = edgy<std::uint32_t>(rng);
     t.backlog = edgy<std::uint32_t>(rng);
     t.retrans_flg = static_cast<std::uint8_t>(rng() % 2);
+    t.recovering = static_cast<std::uint8_t>(rng() % (max_nodes + 1));
     for (std::size_t i = 0; i < n_rtr; ++i) {
         t.rtr.push({any_ring(rng), edgy<std::uint64_t>(rng)});
     }
