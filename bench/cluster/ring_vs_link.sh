@@ -60,12 +60,12 @@ run_link() {
     for i in $(seq 1 "$nodes"); do cluster stop "$i" >/dev/null; done
     local tmp; tmp=$(mktemp -d)
     for i in $(seq 2 "$nodes"); do
-        ip netns exec "rc-n$i" "$linkbench" -l $(( (i - 1) % $(nproc) )) $huge -m 64 --file-prefix "lb$i" --no-pci \
+        ip netns exec "${RINGCAST_NS_PREFIX:-rc}-n$i" "$linkbench" -l $(( (i - 1) % $(nproc) )) $huge -m 64 --file-prefix "lb$i" --no-pci \
             --vdev="net_af_packet0,iface=rc$i,framecnt=2048,blocksz=4096" --log-level=error -- \
             recv --size "$frame" --seconds "$((seconds + 2))" >"$tmp/r$i" 2>/dev/null &
     done
     sleep 1
-    ip netns exec rc-n1 "$linkbench" -l 0 $huge -m 64 --file-prefix lb1 --no-pci \
+    ip netns exec "${RINGCAST_NS_PREFIX:-rc}-n1" "$linkbench" -l 0 $huge -m 64 --file-prefix lb1 --no-pci \
         --vdev="net_af_packet0,iface=rc1,framecnt=2048,blocksz=4096" --log-level=error -- \
         send --size "$frame" --seconds "$seconds" >"$tmp/s1" 2>/dev/null
     wait
@@ -81,7 +81,7 @@ print(json.dumps({"system": "raw_af_packet", "size": size, "frame": frame, "fram
 PY
     # All nodes sending at once: what each node sees (its own frames plus the others').
     for i in $(seq 1 "$nodes"); do
-        ip netns exec "rc-n$i" "$linkbench" -l $(( (i - 1) % $(nproc) )) $huge -m 64 --file-prefix "lb$i" --no-pci \
+        ip netns exec "${RINGCAST_NS_PREFIX:-rc}-n$i" "$linkbench" -l $(( (i - 1) % $(nproc) )) $huge -m 64 --file-prefix "lb$i" --no-pci \
             --vdev="net_af_packet0,iface=rc$i,framecnt=2048,blocksz=4096" --log-level=error -- \
             both --size "$frame" --seconds "$seconds" >"$tmp/b$i" 2>/dev/null &
     done

@@ -4,6 +4,8 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export RINGCAST_BUILD_DIR=${RINGCAST_BUILD_DIR:?meson sets the build dir}
 export RINGCAST_CLUSTER_DIR=${RINGCAST_CLUSTER_DIR:-/tmp/ringcast-mp-$$}
+# Its own namespaces (mp-n1.., mp-br), so a test run can go on next to a hand-run cluster.
+export RINGCAST_NS_PREFIX=${RINGCAST_NS_PREFIX:-mp}
 cluster() { bash "$top/scripts/cluster" "$@"; }
 ringcast=$RINGCAST_BUILD_DIR/app/ringcast/ringcast
 fail() { echo "FAIL: $*" >&2; echo "logs: $RINGCAST_CLUSTER_DIR" >&2; exit 1; }
