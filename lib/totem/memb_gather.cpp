@@ -76,8 +76,17 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
                         effects& out) noexcept {
     const node_id from = hdr.sender;
     max_ring_seq_ = std::max(max_ring_seq_, j.ring_seq);
+    const bool lists_us_failed =
+        std::find(j.failed.begin(), j.failed.end(), cfg_.self) != j.failed.end();
     switch (state_) {
     case node_state::operational:
+        // A stranger that failed us this round forms without us whatever we do: gathering now
+        // would only break our ring and put it out of step with the other's round. The two rings
+        // merge afterwards, both operational, on a merge detect.
+        if (lists_us_failed && index_in(members_, from) < 0) {
+            return;
+        }
+        [[fallthrough]];
     case node_state::recovery:
     case node_state::commit: {
         // A join sent before the ring we are on (or are forming) existed is stale: its sender
@@ -92,6 +101,12 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
             current = commit_ring_.seq;
         }
         if (member && j.ring_seq < current) {
+            return;
+        }
+        // While a ring forms, only its own members can call the formation off (corosync's rule
+        // too): an outsider's joins would abort every commit of a large cluster that has not yet
+        // agreed, round after round. The outsider is merged once the new ring is operational.
+        if (!member && state_ != node_state::operational) {
             return;
         }
         enter_gather(now, out);
@@ -109,7 +124,7 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
     // A sender that lists us as failed cannot hear us (or judged so this round): it will form
     // without us, and our consensus timeout fails it in turn. Taking its verdict as ours instead
     // makes exclusions spread and outlive the round (every node ends up alone).
-    if (std::find(j.failed.begin(), j.failed.end(), cfg_.self) != j.failed.end()) {
+    if (lists_us_failed) {
         return;
     }
     bool changed = false;
@@ -132,6 +147,7 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
     const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), from) - allowed_.begin();
     join_record& rec = joins_[static_cast<std::size_t>(idx)];
     rec.valid = true;
+    rec.heard = now;
     rec.proc.clear();
     rec.failed.clear();
     for (node_id id : j.proc) {
@@ -141,6 +157,12 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
         add_sorted(rec.failed, id);
     }
     if (changed) {
+        // The consensus period counts from the last change of our sets (corosync re-enters gather
+        // on every change): failing whoever disagrees a fixed time after entering gather fails
+        // nodes that merely learnt of a failure later than we did, and every node of a large
+        // cluster ends up in a clique of its own. Proc and failed only grow within a round, so
+        // this postpones the timeout at most 2 x N times.
+        consensus_deadline_ = now + cfg_.consensus_ns;
         send_join(now, out);
     }
     check_consensus(now, out);
@@ -206,17 +228,33 @@ void node_impl::consensus_timeout(mono_ns now, effects& out) noexcept {
     const node_set proc = proc_;
     const node_set failed = failed_;
     bool changed = false;
+    // First the silent: no join from them for a whole period. Only when nobody is silent are the
+    // ones that still disagree failed. Failing both at once splits a large cluster into cliques
+    // for good: nodes entered gather at different times, so when the first times out the others
+    // have not yet failed the dead node it fails, they disagree, and each clique fails the rest.
     for (node_id id : live) {
         if (id == cfg_.self) {
             continue;
         }
         const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
         const join_record& rec = joins_[static_cast<std::size_t>(idx)];
-        // Silent or disagreeing for a whole consensus period; and when all agreed but no commit
-        // token came within a period, the would-be representative is the one that failed.
-        if (!rec.valid || !(rec.proc == proc) || !(rec.failed == failed) ||
-            (consensus_ && id == live[0])) {
+        if (!rec.valid || rec.heard + cfg_.consensus_ns <= now) {
             changed = add_sorted(failed_, id) || changed;
+        }
+    }
+    if (!changed) {
+        for (node_id id : live) {
+            if (id == cfg_.self) {
+                continue;
+            }
+            const auto idx =
+                std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
+            const join_record& rec = joins_[static_cast<std::size_t>(idx)];
+            // Disagreeing for a whole period; and when all agreed but no commit token came
+            // within a period, the would-be representative is the one that failed.
+            if (!(rec.proc == proc) || !(rec.failed == failed) || (consensus_ && id == live[0])) {
+                changed = add_sorted(failed_, id) || changed;
+            }
         }
     }
     consensus_deadline_ = now + cfg_.consensus_ns;

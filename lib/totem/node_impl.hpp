@@ -51,6 +51,7 @@ struct reassembly {
 /** The last join heard from one node. */
 struct join_record {
     bool valid = false;
+    mono_ns heard = 0; ///< when its last join arrived
     node_set proc;
     node_set failed;
 };

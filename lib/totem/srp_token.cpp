@@ -224,7 +224,9 @@ void node_impl::pass_token(mono_ns now, effects& out) noexcept {
     if (members_.size() == 1) {
         // Alone on the ring: the token comes straight back (no frame needed), nothing to lose.
         retransmit_deadline_ = loss_deadline_ = mono_ns_never;
-        hold_deadline_ = now + cfg_.token_hold_ns;
+        // With a backlog the next visit is due at once (the caller's next tick): waiting a hold
+        // period per max_messages frames would cap a lone node at a few thousand frames/s.
+        hold_deadline_ = queue_count_ > 0 ? now : now + cfg_.token_hold_ns;
         token_held_idle_ = true;
         holding_token_ = true;
         idle_visits_ = cfg_.seqno_unchanged_const;
