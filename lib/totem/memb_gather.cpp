@@ -51,6 +51,7 @@ void node_impl::enter_gather(mono_ns now, effects& out) noexcept {
         failed_.clear();
         for (auto& j : joins_) {
             j.valid = false;
+            j.failed_by_us = false;
         }
         gather_entered_ = now;
         consensus_deadline_ = now + cfg_.consensus_ns;
@@ -117,9 +118,24 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
         break;
     }
 
-    // A node we already failed this round is not heard again until the next round.
+    const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), from) - allowed_.begin();
+    join_record& rec = joins_[static_cast<std::size_t>(idx)];
+    const std::uint64_t prev_seen = rec.seen_seq;
+    rec.seen_seq = std::max(rec.seen_seq, j.ring_seq);
+    bool changed = false;
+    // A node we already failed this round is not heard again until the next round; unless we
+    // failed it ourselves and it has formed a ring since and gathers again, open to us. Keeping
+    // it out would leave the two rounds out of step for good: each side fails the other while
+    // the other forms, and the cluster cycles through the same cliques.
     if (std::binary_search(failed_.begin(), failed_.end(), from)) {
-        return;
+        if (!rec.failed_by_us || j.ring_seq <= std::max(rec.fail_seq, prev_seen) ||
+            lists_us_failed) {
+            return;
+        }
+        failed_.erase_at(static_cast<std::size_t>(
+            std::lower_bound(failed_.begin(), failed_.end(), from) - failed_.begin()));
+        rec.failed_by_us = false;
+        changed = true;
     }
     // A sender that lists us as failed cannot hear us (or judged so this round): it will form
     // without us, and our consensus timeout fails it in turn. Taking its verdict as ours instead
@@ -127,25 +143,27 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
     if (lists_us_failed) {
         return;
     }
-    bool changed = false;
     for (node_id id : j.proc) {
         if (allowed(id)) {
             changed = add_sorted(proc_, id) || changed;
         }
     }
     changed = add_sorted(proc_, from) || changed;
-    if (index_in(members_, from) >= 0) {
-        // Failure reports are taken only from members of our own ring (corosync's rule): a
-        // stranger's verdicts must not split a ring that can form.
-        for (node_id id : j.failed) {
-            if (id != cfg_.self && allowed(id)) {
-                changed = add_sorted(failed_, id) || changed;
-            }
+    // Failure reports of members of our own ring are taken whole (corosync's rule). A stranger's
+    // verdicts must not split a ring that can form, so from a stranger only those about nodes we
+    // have not heard this round either: two cliques that each wait out their own timeout for the
+    // same dead node stay out of step and fail each other, round after round.
+    const bool same_ring = index_in(members_, from) >= 0;
+    for (node_id id : j.failed) {
+        if (id == cfg_.self || !allowed(id)) {
+            continue;
+        }
+        const auto fidx = std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
+        if (same_ring || !joins_[static_cast<std::size_t>(fidx)].valid) {
+            changed = add_sorted(failed_, id) || changed;
         }
     }
 
-    const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), from) - allowed_.begin();
-    join_record& rec = joins_[static_cast<std::size_t>(idx)];
     rec.valid = true;
     rec.heard = now;
     rec.proc.clear();
@@ -222,6 +240,17 @@ void node_impl::check_consensus(mono_ns now, effects& out) noexcept {
     }
 }
 
+bool node_impl::fail_by_timeout(node_id id) noexcept {
+    if (!add_sorted(failed_, id)) {
+        return false;
+    }
+    const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
+    join_record& rec = joins_[static_cast<std::size_t>(idx)];
+    rec.failed_by_us = true;
+    rec.fail_seq = rec.seen_seq;
+    return true;
+}
+
 void node_impl::consensus_timeout(mono_ns now, effects& out) noexcept {
     const node_set live = live_set();
     // Judge everyone against the sets as they were, not as this loop changes them.
@@ -239,7 +268,7 @@ void node_impl::consensus_timeout(mono_ns now, effects& out) noexcept {
         const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
         const join_record& rec = joins_[static_cast<std::size_t>(idx)];
         if (!rec.valid || rec.heard + cfg_.consensus_ns <= now) {
-            changed = add_sorted(failed_, id) || changed;
+            changed = fail_by_timeout(id) || changed;
         }
     }
     if (!changed) {
@@ -253,7 +282,7 @@ void node_impl::consensus_timeout(mono_ns now, effects& out) noexcept {
             // Disagreeing for a whole period; and when all agreed but no commit token came
             // within a period, the would-be representative is the one that failed.
             if (!(rec.proc == proc) || !(rec.failed == failed) || (consensus_ && id == live[0])) {
-                changed = add_sorted(failed_, id) || changed;
+                changed = fail_by_timeout(id) || changed;
             }
         }
     }

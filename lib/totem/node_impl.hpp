@@ -51,7 +51,10 @@ struct reassembly {
 /** The last join heard from one node. */
 struct join_record {
     bool valid = false;
-    mono_ns heard = 0; ///< when its last join arrived
+    mono_ns heard = 0;         ///< when its last join arrived
+    std::uint64_t seen_seq = 0; ///< highest ring seq its joins named
+    std::uint64_t fail_seq = 0; ///< seen_seq when our own timeout failed it
+    bool failed_by_us = false;  ///< failed by our timeout this round (not on a member's report)
     node_set proc;
     node_set failed;
 };
@@ -127,6 +130,7 @@ private:
 
     // ---- memb_gather.cpp ----
     void enter_gather(mono_ns now, effects& out) noexcept;
+    bool fail_by_timeout(node_id id) noexcept;
     void on_join(mono_ns now, const wire::header& hdr, const wire::join& j, effects& out) noexcept;
     void on_merge_detect(mono_ns now, const wire::header& hdr, effects& out) noexcept;
     void send_join(mono_ns now, effects& out) noexcept;
