@@ -64,6 +64,13 @@ struct config {
     /** The representative multicasts a merge detect this often, so partitioned rings find each
      *  other. corosync merge: 200 ms. */
     mono_ns merge_ns = 20 * ms;
+    /** After a formation that left nodes out, a ring ignores the merge detects and joins that
+     *  would only re-form it without them (one-way links) for this long; the hold doubles each
+     *  time the same nodes are left out again, up to exclusion_hold_max_ns. A node left out on
+     *  our own silence verdict is heard at once (its link healed). No corosync equivalent (it
+     *  re-forms every merge period while a one-way link lasts). */
+    mono_ns exclusion_hold_ns = 250 * ms;
+    mono_ns exclusion_hold_max_ns = 8'000 * ms;
 
     /** Deliveries (messages and configuration changes) per effects batch before delivery pauses;
      *  the caller resumes it with on_tick(). */

@@ -1,10 +1,13 @@
 // Totem membership §6 (gather): joins carrying (proc set, failed set), consensus when every live
 // node of the proc set sent the same pair, failing silent nodes after the consensus timeout.
 //
-// Deviations: a node starts gathering with only itself in the proc set (corosync too) and must
-// gather at least join_ns before forming a ring, so nodes starting together form one ring instead
-// of a singleton each. A node that lists us as failed is failed in turn (corosync's rule), which
-// is what ends the re-forming loop of a one-way link: the side that cannot hear is excluded.
+// Deviations, each for a liveness failure the simulator found (docs/design.md, "Membership"):
+// a node starts gathering with only itself in the proc set (corosync too) and gathers at least
+// join_ns before forming; the consensus period restarts on every change of our sets; silent nodes
+// are failed before disagreeing ones; a node that lists us as failed is failed in turn (corosync's
+// rule); strangers' failure reports count for nodes we cannot hear either; a node we failed is heard
+// again once it has formed a ring since; and after a formation that left nodes out, the exclusion
+// rules keep a one-way link from re-forming the ring every merge period.
 
 #include <algorithm>
 
@@ -52,6 +55,7 @@ void node_impl::enter_gather(mono_ns now, effects& out) noexcept {
         for (auto& j : joins_) {
             j.valid = false;
             j.failed_by_us = false;
+            j.reporter = node_id_none;
         }
         gather_entered_ = now;
         consensus_deadline_ = now + cfg_.consensus_ns;
@@ -79,19 +83,30 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
     max_ring_seq_ = std::max(max_ring_seq_, j.ring_seq);
     const bool lists_us_failed =
         std::find(j.failed.begin(), j.failed.end(), cfg_.self) != j.failed.end();
+    // Kept whatever state we are in (a refusal often arrives while we still wait on a commit
+    // token that will never come round); a later join that leaves us in withdraws it.
+    if (lists_us_failed) {
+        add_sorted(refused_me_, from);
+    } else if (const auto it = std::lower_bound(refused_me_.begin(), refused_me_.end(), from);
+               it != refused_me_.end() && *it == from) {
+        refused_me_.erase_at(static_cast<std::size_t>(it - refused_me_.begin()));
+    }
     switch (state_) {
     case node_state::operational:
         // A stranger that failed us this round forms without us whatever we do: gathering now
         // would only break our ring and put it out of step with the other's round. The two rings
         // merge afterwards, both operational, on a merge detect.
-        if (lists_us_failed && index_in(members_, from) < 0) {
+        if (index_in(members_, from) < 0 && (lists_us_failed || ignored_stranger(now, from, true))) {
             return;
         }
         [[fallthrough]];
     case node_state::recovery:
     case node_state::commit: {
         // A join sent before the ring we are on (or are forming) existed is stale: its sender
-        // has since agreed to that ring.
+        // has since agreed to that ring. Unless, while the ring forms, it tells us something the
+        // agreed sets lack: then its sender never got the commit token and has moved on (a
+        // one-way link on the commit token's path); waiting for the token timeout would only
+        // let it form alone meanwhile.
         bool member = index_in(members_, from) >= 0;
         seq_t current = ring_.seq;
         if (state_ == node_state::commit) {
@@ -101,7 +116,8 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
             }
             current = commit_ring_.seq;
         }
-        if (member && j.ring_seq < current) {
+        if (member && j.ring_seq < current &&
+            (state_ == node_state::operational || !brings_news(j))) {
             return;
         }
         // While a ring forms, only its own members can call the formation off (corosync's rule
@@ -159,8 +175,10 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
             continue;
         }
         const auto fidx = std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
-        if (same_ring || !joins_[static_cast<std::size_t>(fidx)].valid) {
-            changed = add_sorted(failed_, id) || changed;
+        if ((same_ring || !joins_[static_cast<std::size_t>(fidx)].valid) &&
+            add_sorted(failed_, id)) {
+            joins_[static_cast<std::size_t>(fidx)].reporter = from;
+            changed = true;
         }
     }
 
@@ -203,9 +221,65 @@ void node_impl::leave(mono_ns now, effects& out) noexcept {
     out.push_send(send{.kind = send_kind::join, .to = node_id_none, .ring = ring_, .join = &join_out_});
 }
 
+// One-way links. Without these rules a one-way link re-forms the ring every merge period for as
+// long as it lasts. A node whose joins listed us as failed cannot hear us (or will not have us):
+// its ring's merge detects are no invitation; a join of its that leaves us in is (a round is on).
+// A node our ring left out on another member's word is that member's to let back in: only a node
+// that failed it for silence knows when it hears it again; it gathers then, and brings us along.
+bool node_impl::brings_news(const wire::join& j) const noexcept {
+    const auto subset = [](const auto& part, const node_set& whole) {
+        return std::all_of(part.begin(), part.end(), [&whole](node_id id) {
+            return std::binary_search(whole.begin(), whole.end(), id);
+        });
+    };
+    // Within a round proc and failed only grow, so a late copy of an earlier join is a subset.
+    return !subset(j.proc, proc_) || !subset(j.failed, failed_);
+}
+
+bool node_impl::ignored_stranger(mono_ns now, node_id from, bool join) const noexcept {
+    if (now >= exclusion_until_) {
+        return false; // hold over: probe (a refusal may be stale, e.g. after a loss burst)
+    }
+    const auto in = [from](const node_set& set) {
+        return std::binary_search(set.begin(), set.end(), from);
+    };
+    const bool excluded_by_others = in(excluded_) && !in(excluded_first_hand_);
+    if (join) {
+        return excluded_by_others && !in(excluded_refusing_);
+    }
+    return in(refused_me_) || excluded_by_others;
+}
+
+void node_impl::remember_exclusions(mono_ns now) noexcept {
+    if (!failed_.empty()) {
+        // Formations within a hold keep it; one soon after it ran out (a probe that left nodes
+        // out again) doubles it; one long after starts over.
+        if (exclusion_hold_ == 0 || now >= exclusion_until_ + exclusion_hold_) {
+            exclusion_hold_ = cfg_.exclusion_hold_ns;
+        } else if (now >= exclusion_until_) {
+            exclusion_hold_ = std::min(2 * exclusion_hold_, cfg_.exclusion_hold_max_ns);
+        }
+        exclusion_until_ = now + exclusion_hold_;
+    }
+    excluded_ = failed_;
+    excluded_first_hand_.clear();
+    excluded_refusing_.clear();
+    for (node_id id : failed_) { // sorted, so the subsets are too
+        const auto idx = std::lower_bound(allowed_.begin(), allowed_.end(), id) - allowed_.begin();
+        if (std::binary_search(refused_me_.begin(), refused_me_.end(), id)) {
+            excluded_refusing_.push(id);
+        } else if (const join_record& rec = joins_[static_cast<std::size_t>(idx)];
+                   rec.failed_by_us || index_in(members_, rec.reporter) < 0) {
+            // Ours to let back in: we failed it, or whoever reported it is not on our ring
+            // (a node that left and restarts, a reporter now gone).
+            excluded_first_hand_.push(id);
+        }
+    }
+}
+
 void node_impl::on_merge_detect(mono_ns now, const wire::header& hdr, effects& out) noexcept {
     if (state_ != node_state::operational || hdr.ring == ring_ ||
-        index_in(members_, hdr.sender) >= 0) {
+        index_in(members_, hdr.sender) >= 0 || ignored_stranger(now, hdr.sender, false)) {
         return;
     }
     // Another ring's representative is reachable: gather with it.

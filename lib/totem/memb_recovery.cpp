@@ -72,6 +72,7 @@ void node_impl::enter_recovery(mono_ns now, effects& out) noexcept {
     }
 
     set_ring(commit_ring_, new_members);
+    remember_exclusions(now);
     state_ = node_state::recovery;
     token_ = wire::token{};
     token_started_ = false;

@@ -55,6 +55,7 @@ struct join_record {
     std::uint64_t seen_seq = 0; ///< highest ring seq its joins named
     std::uint64_t fail_seq = 0; ///< seen_seq when our own timeout failed it
     bool failed_by_us = false;  ///< failed by our timeout this round (not on a member's report)
+    node_id reporter = node_id_none; ///< whose report failed it this round, when not ours
     node_set proc;
     node_set failed;
 };
@@ -131,6 +132,9 @@ private:
     // ---- memb_gather.cpp ----
     void enter_gather(mono_ns now, effects& out) noexcept;
     bool fail_by_timeout(node_id id) noexcept;
+    void remember_exclusions(mono_ns now) noexcept;
+    [[nodiscard]] bool brings_news(const wire::join& j) const noexcept;
+    [[nodiscard]] bool ignored_stranger(mono_ns now, node_id from, bool join) const noexcept;
     void on_join(mono_ns now, const wire::header& hdr, const wire::join& j, effects& out) noexcept;
     void on_merge_detect(mono_ns now, const wire::header& hdr, effects& out) noexcept;
     void send_join(mono_ns now, effects& out) noexcept;
@@ -200,6 +204,13 @@ private:
     // ---- membership ----
     node_set proc_;
     node_set failed_;
+    // What the formation of the current ring left out, kept while it lasts (one-way links):
+    node_set excluded_;            ///< the agreed failed set
+    node_set excluded_first_hand_; ///< of those, the ones we did not hear ourselves
+    node_set excluded_refusing_;   ///< of those, the ones that had refused us
+    node_set refused_me_; ///< nodes whose last join listed us as failed (any round, any state)
+    mono_ns exclusion_hold_ = 0;           ///< current hold (doubles while the same set repeats)
+    mono_ns exclusion_until_ = 0;          ///< the exclusion rules apply until then
     std::array<join_record, wire::max_nodes> joins_; ///< indexed like allowed_
     bool consensus_ = false;
     wire::join join_out_; ///< the last join sent (sends point here)

@@ -23,6 +23,13 @@ void node_impl::on_token(mono_ns now, const wire::header& hdr, const wire::token
         ++stats_.foreign_ring;
         return;
     }
+    // The token comes from our predecessor on the ring, never from anyone else: a copy meant for
+    // another member (flooded by a switch that lost its MAC) must not turn the ring without it.
+    const std::size_t n = members_.size();
+    if (members_[(static_cast<std::size_t>(my_index_) + n - 1) % n] != hdr.sender) {
+        ++stats_.token_misrouted;
+        return;
+    }
     // Totem SRP: token_seq counts hops, so a retransmitted copy of a token already handled is old.
     if (tok.token_seq <= last_token_seq_) {
         ++stats_.token_stale;

@@ -14,6 +14,7 @@ struct node_stats {
     std::uint64_t rtr_requested = 0;        ///< seqs this node put on the token's request list
     std::uint64_t token_received = 0;
     std::uint64_t token_stale = 0;          ///< old token_seq (a retransmitted token) ignored
+    std::uint64_t token_misrouted = 0;      ///< a token from a member that is not our predecessor
     std::uint64_t token_retransmitted = 0;
     std::uint64_t token_lost = 0;
     std::uint64_t token_held = 0;           ///< idle rotations the representative held the token
