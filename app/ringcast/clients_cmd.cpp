@@ -5,6 +5,7 @@
 #include "app/ringcast/clients_cmd.hpp"
 
 #include <poll.h>
+#include <unistd.h>
 #include <signal.h>
 
 #include <fmt/core.h>
@@ -21,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/ringcast/message_sizes.hpp"
 #include "lib/client/ringcast.h"
 
 namespace ringcast::app {
@@ -64,13 +66,6 @@ void fill_payload(std::vector<std::byte>& buf, std::uint64_t index) {
         x ^= x << 17;
         buf[i] = static_cast<std::byte>(x);
     }
-}
-
-std::size_t message_size(std::uint32_t size, bool mixed, std::uint64_t index) {
-    if (!mixed) {
-        return size;
-    }
-    return 1 + (index * 2654435761u) % size;
 }
 
 // Sends one message, waiting on the handle's fd while the ring is full (dispatching our own
@@ -137,7 +132,11 @@ int run_send(const send_options& o) {
     const ringcast_service svc = o.safe ? RINGCAST_SAFE : RINGCAST_AGREED;
     try {
         for (std::uint64_t i = 0; i < o.count && !interrupted; ++i) {
-            buf.resize(message_size(o.size, o.mixed, i));
+            buf.resize(message_size(o.size,
+                                    o.skewed  ? size_mix::skewed
+                                    : o.mixed ? size_mix::uniform
+                                              : size_mix::fixed,
+                                    i));
             fill_payload(buf, i);
             if (o.rate > 0) {
                 const auto due = start + std::chrono::duration_cast<steady::duration>(
@@ -167,6 +166,7 @@ struct recv_state {
     std::uint64_t count = 0;
     std::uint64_t bytes = 0;
     bool joined = false;
+    bool views = false;
     std::uint32_t self = 0;
     std::string group;
     recv_state() { XXH3_64bits_reset(st); }
@@ -185,10 +185,37 @@ void recv_deliver(void* ctx, const ringcast_message* m) {
     s->bytes += m->len;
 }
 
+const char* reason_text(ringcast_reason r) {
+    switch (r) {
+    case RINGCAST_REASON_JOIN: return "join";
+    case RINGCAST_REASON_LEAVE: return "leave";
+    case RINGCAST_REASON_PROCESS_GONE: return "process_gone";
+    case RINGCAST_REASON_NODE_DOWN: return "node_down";
+    case RINGCAST_REASON_SYNC: return "sync";
+    }
+    return "unknown";
+}
+
+std::string member_list(const ringcast_member* m, std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) {
+        out += fmt::format("{}{}/{}/{}", i == 0 ? "" : " ", m[i].node, m[i].pid, m[i].client);
+    }
+    return out;
+}
+
 void recv_view(void* ctx, const ringcast_view* v) {
     auto* s = static_cast<recv_state*>(ctx);
     for (std::size_t i = 0; i < v->joined_count; ++i) {
         s->joined = s->joined || v->joined[i].client == s->self;
+    }
+    if (s->views && s->group == v->group) {
+        // node/pid/client triples, so scripts can find a given process in a view.
+        fmt::print("view {} after {} messages: reason {} members [{}] joined [{}] left [{}]\n",
+                   v->group, s->count, reason_text(v->reason),
+                   member_list(v->members, v->member_count),
+                   member_list(v->joined, v->joined_count), member_list(v->left, v->left_count));
+        std::fflush(stdout);
     }
 }
 } // namespace
@@ -197,6 +224,7 @@ int run_recv(const recv_options& o) {
     install_signals();
     recv_state s;
     s.group = o.group;
+    s.views = o.views;
     const ringcast_callbacks cb{&recv_deliver, &recv_view, &s};
     handle h(resolve_client_socket(o.target), cb);
     s.self = ringcast_local_client_id(h.h);
@@ -211,7 +239,7 @@ int run_recv(const recv_options& o) {
         if (s.joined && !announced) {
             // Scripts wait for this line before they start sending.
             announced = true;
-            fmt::print("joined {} as client {}\n", o.group, s.self);
+            fmt::print("joined {} as client {} (pid {})\n", o.group, s.self, ::getpid());
             std::fflush(stdout);
             last = steady::now();
         }

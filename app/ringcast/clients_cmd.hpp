@@ -23,7 +23,8 @@ struct send_options {
     std::uint64_t count = 1000;
     double rate = 0;           ///< messages per second; 0: as fast as the ring takes them
     bool safe = false;
-    bool mixed = false;        ///< sizes 1..size, varied deterministically
+    bool mixed = false;        ///< sizes uniform over 1..size, varied deterministically
+    bool skewed = false;       ///< sizes over 1..size, mostly small (message_sizes.hpp)
 };
 
 struct recv_options {
@@ -32,6 +33,7 @@ struct recv_options {
     std::uint64_t count = 0; ///< stop after this many messages (0: until interrupted)
     bool digest = false;
     double timeout_s = 0;    ///< give up after this long without a message (0: never)
+    bool views = false;      ///< print each view change of the group (one line each)
 };
 
 struct bench_options {

@@ -93,7 +93,12 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
     send_cmd->add_flag("--safe", send.safe, "Safe delivery (default: agreed)");
-    send_cmd->add_flag("--mixed", send.mixed, "Vary sizes over 1..--size");
+    CLI::Option* mixed = send_cmd->add_flag("--mixed", send.mixed, "Vary sizes over 1..--size");
+    send_cmd
+        ->add_flag("--skewed", send.skewed,
+                   "Vary sizes over 1..--size, mostly small: 63 in 64 log-uniform up to 2 KiB, "
+                   "the rest up to --size")
+        ->excludes(mixed);
     add_client_options(send_cmd, send.target);
 
     ringcast::app::recv_options recv;
@@ -106,6 +111,8 @@ int main(int argc, char** argv) {
     recv_cmd->add_option("--timeout", recv.timeout_s,
                          "Stop after this many seconds without a message (0: never)")
         ->capture_default_str();
+    recv_cmd->add_flag("--views", recv.views,
+                       "Print every view change of the group (reason, members, joined, left)");
     add_client_options(recv_cmd, recv.target);
 
     ringcast::app::bench_options bench;

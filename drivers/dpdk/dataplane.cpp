@@ -4,6 +4,7 @@
 #include "drivers/dpdk/dataplane.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 
 #include <sys/prctl.h>
@@ -31,6 +32,7 @@ std::string_view to_string(drop_cause c) noexcept {
     case drop_cause::not_ringcast: return "not_ringcast";
     case drop_cause::multi_segment: return "multi_segment";
     case drop_cause::wrong_ring: return "wrong_ring";
+    case drop_cause::not_for_us: return "not_for_us";
     case drop_cause::count_: break;
     }
     return "unknown";
@@ -129,6 +131,14 @@ bool dataplane::open_checked(crypto::engine& eng, crypto::keyring& kr, crypto::r
         ((std::to_integer<std::uint16_t>(bytes[12]) << 8) | std::to_integer<std::uint16_t>(bytes[13])) !=
             cfg_.ethertype) {
         drop(m, drop_cause::not_ringcast);
+        return false;
+    }
+    // A token sent to a node that is gone is flooded by a bridge or switch that no longer knows
+    // its MAC; taken by whoever hears it, it would keep a ring turning without that node.
+    if (bytes.size() >= wire::eth_header_size &&
+        std::memcmp(bytes.data(), self_mac_.data(), self_mac_.size()) != 0 &&
+        std::memcmp(bytes.data(), broadcast_.data(), broadcast_.size()) != 0) {
+        drop(m, drop_cause::not_for_us);
         return false;
     }
     if (cfg_.crypto) {
@@ -270,6 +280,14 @@ void dataplane::deliver(const totem::delivery& d) noexcept {
         on_config(*d.config, d.kind == totem::delivery_kind::transitional_config);
         return;
     }
+    // The one copy on the way out: into the delivery ring of each local member of the group.
+    // The hubs' own state-sync reports are not application traffic: a node that was in an
+    // earlier, smaller ring delivered reports the others never saw, so counting them would make
+    // digests of the same application stream differ.
+    if (hub_ != nullptr &&
+        hub_->deliver(d.origin, d.svc, d.seq, fx_->segments().subspan(d.seg_begin, d.seg_count))) {
+        return;
+    }
     // Running digest of the delivered stream, in delivery order: equal digests on two nodes mean
     // the same messages in the same order.
     struct {
@@ -285,10 +303,6 @@ void dataplane::deliver(const totem::delivery& d) noexcept {
     }
     bump(stats_.delivered);
     bump(stats_.delivered_bytes, d.len);
-    if (hub_ != nullptr) {
-        // The one copy on the way out: into the delivery ring of each local member of the group.
-        hub_->deliver(d.origin, d.svc, d.seq, fx_->segments().subspan(d.seg_begin, d.seg_count));
-    }
 }
 
 void dataplane::on_config(const totem::configuration& c, bool transitional) noexcept {

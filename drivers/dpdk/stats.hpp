@@ -26,6 +26,7 @@ enum class drop_cause : std::uint8_t {
     not_ringcast,  ///< another EtherType on the port
     multi_segment, ///< a frame larger than one mbuf
     wrong_ring,    ///< authenticated, but of another ring or membership round (counted by the core)
+    not_for_us,    ///< unicast to another node's MAC (a bridge or switch flooding an unknown one)
     count_
 };
 

@@ -52,6 +52,8 @@ typedef enum ringcast_reason {
     RINGCAST_REASON_LEAVE = 2,
     RINGCAST_REASON_PROCESS_GONE = 3, /**< the member's process exited, was killed or dropped */
     RINGCAST_REASON_NODE_DOWN = 4,    /**< the member's node left the cluster */
+    RINGCAST_REASON_SYNC = 5,         /**< nodes (re)joined the ring and the group's members were
+                                           reconciled with theirs: any of joined and left */
 } ringcast_reason;
 
 /** A group member: node id, pid, and the daemon's id for its connection. */

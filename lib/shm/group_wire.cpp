@@ -50,7 +50,11 @@ errc parse_group_header(std::span<const std::byte, group_header_size> in,
     const auto kind = std::to_integer<std::uint8_t>(in[3]);
     const auto name_len = std::to_integer<std::uint8_t>(in[4]);
     const auto flags = std::to_integer<std::uint8_t>(in[5]);
-    if (kind < 1 || kind > 3 || name_len > group_name_max || (flags & ~group_flag_client_gone)) {
+    const auto allowed_flags = static_cast<std::uint8_t>(
+        kind == static_cast<std::uint8_t>(group_msg_kind::leave)  ? group_flag_client_gone
+        : kind == static_cast<std::uint8_t>(group_msg_kind::sync) ? group_flag_sync_last
+                                                                   : 0);
+    if (kind < 1 || kind > 4 || name_len > group_name_max || (flags & ~allowed_flags) != 0) {
         return errc::bad_group;
     }
     out.kind = static_cast<group_msg_kind>(kind);
@@ -59,8 +63,11 @@ errc parse_group_header(std::span<const std::byte, group_header_size> in,
     out.sender.pid = load_be<std::uint32_t>(&in[12]);
     out.sender.client = load_be<std::uint32_t>(&in[16]);
     out.name = {reinterpret_cast<const char*>(&in[24]), name_len};
-    // Only a leave may name no group (leave all); zero padding after the name is required.
-    const bool name_ok = name_len == 0 ? out.kind == group_msg_kind::leave : group_name_ok(out.name);
+    // Only a leave may name no group (leave all), a sync never does; zero padding after the
+    // name is required.
+    const bool name_ok = out.kind == group_msg_kind::sync ? name_len == 0
+                         : name_len == 0                   ? out.kind == group_msg_kind::leave
+                                                           : group_name_ok(out.name);
     if (!name_ok || out.sender.node == node_id_none) {
         return errc::bad_group;
     }
@@ -110,7 +117,7 @@ bool parse_view_fixed(std::span<const std::byte> in, view_event& ev,
     }
     const auto reason = std::to_integer<std::uint8_t>(in[0]);
     const auto name_len = std::to_integer<std::uint8_t>(in[1]);
-    if (reason < 1 || reason > 4 || name_len == 0 || name_len > group_name_max) {
+    if (reason < 1 || reason > 5 || name_len == 0 || name_len > group_name_max) {
         return false;
     }
     ev.reason = static_cast<view_reason>(reason);

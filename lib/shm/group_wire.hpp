@@ -8,8 +8,8 @@
 //   off  size
 //     0     2  magic 0x5247 ("RG")
 //     2     1  version (1)
-//     3     1  kind: 1 data, 2 join, 3 leave
-//     4     1  name length (1..64; 0 only for leave = leave every group)
+//     3     1  kind: 1 data, 2 join, 3 leave, 4 sync (a node's state-sync report, group_sync.hpp)
+//     4     1  name length (1..64; 0 for leave = leave every group, always 0 for sync)
 //     5     1  flags (group_flag_*)
 //     6     2  reserved, 0
 //     8     4  sender node
@@ -34,10 +34,12 @@ inline constexpr std::size_t group_name_max = 64;
 inline constexpr std::uint16_t group_magic = 0x5247;
 inline constexpr std::uint8_t group_version = 1;
 
-enum class group_msg_kind : std::uint8_t { data = 1, join = 2, leave = 3 };
+enum class group_msg_kind : std::uint8_t { data = 1, join = 2, leave = 3, sync = 4 };
 
 /** group_header::flags: the daemon left every group for a client that died or was dropped. */
 inline constexpr std::uint8_t group_flag_client_gone = 1u << 0;
+/** group_header::flags: the last chunk of a node's sync report. */
+inline constexpr std::uint8_t group_flag_sync_last = 1u << 1;
 
 /** A process in a group: the node it runs on, its pid, and its connection's client id. */
 struct member {
@@ -76,6 +78,7 @@ enum class view_reason : std::uint8_t {
     leave = 2,       ///< a member left (ringcast_leave)
     client_gone = 3, ///< a member's process exited, was killed or was dropped by its daemon
     node_down = 4,   ///< a member's node left the ring configuration
+    sync = 5,        ///< members reconciled after nodes (re)joined the ring (group_sync)
 };
 
 /**

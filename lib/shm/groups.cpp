@@ -4,6 +4,7 @@
 #include "lib/shm/groups.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace ringcast::shm {
 
@@ -34,6 +35,17 @@ void group_table::erase_if_empty(std::string_view name) {
     }
 }
 
+std::vector<group*> group_table::by_name() {
+    std::vector<group*> order;
+    order.reserve(groups_.size());
+    for (auto& [name, g] : groups_) {
+        order.push_back(&g);
+    }
+    std::sort(order.begin(), order.end(),
+              [](const group* a, const group* b) { return a->name < b->name; });
+    return order;
+}
+
 std::size_t group_table::remove_where(group& g, const std::function<bool(const member&)>& pred) {
     const auto first = std::stable_partition(g.members.begin(), g.members.end(),
                                              [&](const member& m) { return !pred(m); });
@@ -50,7 +62,13 @@ apply_result group_table::apply(node_id origin, const group_header& h, const vie
     }
     joined_.clear();
     left_.clear();
+    if (syncing_ && (h.kind == group_msg_kind::join || h.kind == group_msg_kind::leave)) {
+        held_.push_back({origin, h.kind, h.flags, h.sender, std::string(h.name)});
+        return apply_result::held;
+    }
     switch (h.kind) {
+    case group_msg_kind::sync: // reports go through apply_sync
+        return apply_result::unchanged;
     case group_msg_kind::data: {
         const auto it = groups_.find(h.name);
         if (it == groups_.end()) {
@@ -97,12 +115,9 @@ apply_result group_table::apply(node_id origin, const group_header& h, const vie
         erase_if_empty(h.name);
         return apply_result::view;
     }
-    // Leave every group. Visit in id order so every node emits the views in the same order.
-    std::vector<group*> order;
-    for (auto& [name, g] : groups_) {
-        order.push_back(&g);
-    }
-    std::sort(order.begin(), order.end(), [](const group* a, const group* b) { return a->id < b->id; });
+    // Leave every group. Visit in name order so every node emits the views in the same order
+    // (ids are per daemon: nodes that merged created their groups in different orders).
+    const std::vector<group*> order = by_name();
     std::vector<std::string> emptied;
     bool any = false;
     for (group* g : order) {
@@ -122,11 +137,16 @@ apply_result group_table::apply(node_id origin, const group_header& h, const vie
 }
 
 void group_table::on_configuration(std::span<const node_id> nodes, const view_fn& on_view) {
-    std::vector<group*> order;
-    for (auto& [name, g] : groups_) {
-        order.push_back(&g);
+    if (syncing_) {
+        // The ring changed again before every report arrived. What the held messages did
+        // happened in the old ring, before this configuration: apply them now; the next sync
+        // reconciles whatever this node still does not know.
+        syncing_ = false;
+        reports_.clear();
+        sync_waiting_.clear();
+        replay_held(on_view);
     }
-    std::sort(order.begin(), order.end(), [](const group* a, const group* b) { return a->id < b->id; });
+    const std::vector<group*> order = by_name();
     std::vector<std::string> emptied;
     joined_.clear();
     for (group* g : order) {
@@ -144,6 +164,106 @@ void group_table::on_configuration(std::span<const node_id> nodes, const view_fn
         erase_if_empty(n);
     }
     left_.clear();
+}
+
+void group_table::begin_sync(ring_id ring, std::span<const node_id> nodes) {
+    syncing_ = true;
+    sync_ring_ = ring;
+    sync_waiting_.assign(nodes.begin(), nodes.end());
+    reports_.clear();
+}
+
+apply_result group_table::apply_sync(node_id origin, ring_id ring,
+                                     std::span<const sync_entry> entries, bool last,
+                                     const view_fn& on_view) {
+    const auto waiting = std::find(sync_waiting_.begin(), sync_waiting_.end(), origin);
+    if (!syncing_ || ring != sync_ring_ || waiting == sync_waiting_.end()) {
+        return apply_result::unchanged;
+    }
+    for (const sync_entry& e : entries) {
+        reports_.push_back({std::string(e.name), member{origin, e.pid, e.client}});
+    }
+    if (!last) {
+        return apply_result::unchanged;
+    }
+    sync_waiting_.erase(waiting);
+    if (!sync_waiting_.empty()) {
+        return apply_result::unchanged;
+    }
+    finish_sync(on_view);
+    return apply_result::view;
+}
+
+void group_table::finish_sync(const view_fn& on_view) {
+    syncing_ = false;
+    // The new table, by name: sorting makes duplicates adjacent and every node's order the same.
+    std::sort(reports_.begin(), reports_.end());
+    reports_.erase(std::unique(reports_.begin(), reports_.end()), reports_.end());
+    std::vector<std::string> names;
+    for (const auto& [name, g] : groups_) {
+        names.push_back(name);
+    }
+    for (const reported& r : reports_) {
+        if (names.empty() || names.back() != r.name) {
+            names.push_back(r.name);
+        }
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::vector<member> next;
+    std::size_t groups_after = 0;
+    auto at = reports_.begin();
+    for (const std::string& name : names) {
+        next.clear();
+        at = std::lower_bound(at, reports_.end(), name,
+                              [](const reported& r, const std::string& n) { return r.name < n; });
+        for (; at != reports_.end() && at->name == name; ++at) {
+            if (next.size() < members_max_) { // the same cut on every node: the reports are sorted
+                next.push_back(at->who);
+            }
+        }
+        if (!next.empty() && groups_after >= groups_max_) {
+            next.clear(); // past the limit by name order, alike everywhere
+        }
+        groups_after += next.empty() ? 0 : 1;
+        auto it = groups_.find(name);
+        const std::vector<member> none;
+        const std::vector<member>& cur = it == groups_.end() ? none : it->second.members;
+        joined_.clear();
+        left_.clear();
+        std::set_difference(next.begin(), next.end(), cur.begin(), cur.end(),
+                            std::back_inserter(joined_));
+        std::set_difference(cur.begin(), cur.end(), next.begin(), next.end(),
+                            std::back_inserter(left_));
+        if (joined_.empty() && left_.empty()) {
+            continue;
+        }
+        if (it == groups_.end()) {
+            it = groups_.emplace(name, group{}).first;
+            it->second.id = next_id_++;
+            it->second.name = name;
+        }
+        it->second.members = next;
+        emit(it->second, view_reason::sync, on_view);
+        erase_if_empty(name);
+    }
+    joined_.clear();
+    left_.clear();
+    reports_.clear();
+    replay_held(on_view);
+}
+
+void group_table::replay_held(const view_fn& on_view) {
+    std::vector<held_op> ops;
+    ops.swap(held_);
+    for (const held_op& op : ops) {
+        group_header h;
+        h.kind = op.kind;
+        h.flags = op.flags;
+        h.sender = op.sender;
+        h.name = op.name;
+        (void)apply(op.origin, h, on_view);
+    }
 }
 
 } // namespace ringcast::shm

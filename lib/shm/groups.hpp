@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lib/common/types.hpp"
+#include "lib/shm/group_sync.hpp"
 #include "lib/shm/group_wire.hpp"
 
 namespace ringcast::shm {
@@ -36,6 +37,7 @@ enum class apply_result : std::uint8_t {
     view,      ///< a view changed (the callback ran)
     unchanged, ///< join of a member already in, leave of one not in, group or member limit
     forged,    ///< sender node differs from the origin Totem reports: dropped everywhere
+    held,      ///< a join or leave during a state sync: applied when the sync ends
 };
 
 class group_table {
@@ -58,8 +60,31 @@ public:
     apply_result apply(node_id origin, const group_header& h, const view_fn& on_view,
                        const group** data_group = nullptr);
 
-    /** A regular configuration: members of nodes not in `nodes` leave (reason node_down). */
+    /** A regular configuration: members of nodes not in `nodes` leave (reason node_down). A
+     *  state sync still running is cut short first: its held joins and leaves are applied. */
     void on_configuration(std::span<const node_id> nodes, const view_fn& on_view);
+
+    /**
+     * Starts the state sync of the regular configuration `ring` (call after on_configuration).
+     * Until every node in `nodes` has reported (apply_sync with `last`), joins and leaves are
+     * held; data still goes to the current members. When the last report arrives the table
+     * becomes the union of the reports (each node is the authority on its own processes), the
+     * groups that differ get a view with reason sync, and the held joins and leaves are applied
+     * in their order. Every node of the configuration delivers the same reports and messages in
+     * the same order, so all reach the same table at the same point of the stream, whatever
+     * each knew before (the diff each reports to its own clients differs; the view does not).
+     */
+    void begin_sync(ring_id ring, std::span<const node_id> nodes);
+
+    /**
+     * One payload of origin's report for `ring`. Ignored (unchanged) when no sync runs, for
+     * another ring, from a node outside the configuration, or after that node's last payload.
+     * @return view when this completed the sync (views were emitted), else unchanged
+     */
+    apply_result apply_sync(node_id origin, ring_id ring, std::span<const sync_entry> entries,
+                            bool last, const view_fn& on_view);
+
+    [[nodiscard]] bool syncing() const noexcept { return syncing_; }
 
     [[nodiscard]] const group* find(std::string_view name) const noexcept;
     [[nodiscard]] std::size_t size() const noexcept { return groups_.size(); }
@@ -77,7 +102,22 @@ private:
             return std::hash<std::string_view>{}(s);
         }
     };
+    struct held_op {
+        node_id origin;
+        group_msg_kind kind;
+        std::uint8_t flags;
+        member sender;
+        std::string name;
+    };
+    struct reported {
+        std::string name;
+        member who;
+        friend auto operator<=>(const reported&, const reported&) = default;
+    };
     void emit(group& g, view_reason reason, const view_fn& on_view);
+    std::vector<group*> by_name();
+    void finish_sync(const view_fn& on_view);
+    void replay_held(const view_fn& on_view);
     void erase_if_empty(std::string_view name);
     std::size_t remove_where(group& g, const std::function<bool(const member&)>& pred);
 
@@ -88,6 +128,12 @@ private:
     std::unordered_map<std::string, group, name_hash, std::equal_to<>> groups_;
     std::vector<member> joined_; // scratch for the event being built
     std::vector<member> left_;
+
+    bool syncing_ = false;
+    ring_id sync_ring_;
+    std::vector<node_id> sync_waiting_; // nodes whose last report has not arrived
+    std::vector<reported> reports_;
+    std::vector<held_op> held_;
 };
 
 } // namespace ringcast::shm

@@ -97,6 +97,9 @@ void client_hub::begin_poll_lcore(mono_ns now) noexcept {
             }
         }
     }
+    if (sync_build_ && sync_outstanding_ == 0) {
+        build_sync_report_lcore();
+    }
     if (backlogged_clients_ != 0) {
         for (const std::uint16_t s : active_) {
             slot& c = slots_[s];
@@ -159,6 +162,10 @@ bool client_hub::next_submission_lcore(std::uint16_t s, submission& out) noexcep
         drop_lcore(s, "submit record: bad group header");
         return false;
     }
+    if (h.kind == group_msg_kind::sync) {
+        drop_lcore(s, "submit record: a sync report (only daemons send those)");
+        return false;
+    }
     const member self{cfg_.self, c.who.pid, c.who.id};
     if (h.sender != self || h.flags != 0 || (h.kind == group_msg_kind::leave && h.name.empty())) {
         drop_lcore(s, "submit record: sender is not this client");
@@ -194,6 +201,11 @@ void client_hub::release(totem::payload_ref ref) noexcept {
         return;
     }
     const auto s = static_cast<std::uint16_t>((ref >> 48) & 0x3FFF);
+    if (s == sync_slot) {
+        RC_ASSERT(sync_outstanding_ != 0);
+        --sync_outstanding_;
+        return;
+    }
     const auto gen = static_cast<std::uint16_t>(ref >> 32);
     const auto counter = static_cast<std::uint32_t>(ref);
     RC_ASSERT(s < cfg_.max_clients);
@@ -318,25 +330,25 @@ void client_hub::drain_backlog_lcore(std::uint16_t s) noexcept {
     }
 }
 
-void client_hub::deliver(node_id origin, wire::service svc, seq_t seq,
+bool client_hub::deliver(node_id origin, wire::service svc, seq_t seq,
                          std::span<const std::byte> payload) noexcept {
     const totem::segment seg{totem::payload_ref_none, payload.data(),
                              static_cast<std::uint32_t>(payload.size())};
-    deliver(origin, svc, seq, std::span<const totem::segment>(&seg, 1));
+    return deliver(origin, svc, seq, std::span<const totem::segment>(&seg, 1));
 }
 
-void client_hub::deliver(node_id origin, wire::service svc, seq_t seq,
+bool client_hub::deliver(node_id origin, wire::service svc, seq_t seq,
                          std::span<const totem::segment> segs) noexcept {
     if (total_length(segs) < group_header_size) {
         ++stats_.dropped_bad_group;
-        return;
+        return false;
     }
     std::byte copy[group_header_size];
     gather(copy, segs, sizeof copy);
     group_header h;
     if (parse_group_header(std::span<const std::byte, group_header_size>(copy), h) != errc::ok) {
         ++stats_.dropped_bad_group;
-        return;
+        return false;
     }
     if (origin == cfg_.self && h.kind == group_msg_kind::join) {
         if (const std::uint16_t s = slot_of_lcore(h.sender.client); s != 0xFFFF) {
@@ -344,6 +356,10 @@ void client_hub::deliver(node_id origin, wire::service svc, seq_t seq,
         }
     }
     current_seq_ = seq;
+    if (h.kind == group_msg_kind::sync) {
+        deliver_sync_lcore(origin, h, segs);
+        return true;
+    }
     const group* g = nullptr;
     switch (groups_.apply(origin, h, view_fn_, &g)) {
     case apply_result::data:
@@ -355,8 +371,10 @@ void client_hub::deliver(node_id origin, wire::service svc, seq_t seq,
     case apply_result::no_group:
     case apply_result::view:
     case apply_result::unchanged:
+    case apply_result::held:
         break;
     }
+    return false;
 }
 
 void client_hub::deliver_data_lcore(const group& g, node_id origin, wire::service svc,
@@ -409,6 +427,56 @@ void client_hub::on_configuration(const totem::configuration& conf, bool transit
     if (!transitional) {
         current_seq_ = 0;
         groups_.on_configuration(conf.members.span(), view_fn_);
+        groups_.begin_sync(conf.ring, conf.members.span());
+        ++stats_.sync_rounds;
+        // Chunks of an older report not yet handed over are stale (their ring is gone).
+        sync_chunks_.clear();
+        sync_next_ = 0;
+        sync_ring_ = conf.ring;
+        sync_build_ = true;
+    }
+}
+
+void client_hub::build_sync_report_lcore() {
+    // Configuration changes are rare: allocating here keeps the steady state free of it.
+    sync_build_ = false;
+    sync_local_.clear();
+    groups_.for_each([&](const group& g) {
+        for (const member& m : g.local) {
+            sync_local_.push_back({g.name, m.pid, m.client});
+        }
+    });
+    sync_out_.clear();
+    sync_chunks_.clear();
+    sync_next_ = 0;
+    encode_sync_report(cfg_.self, sync_ring_, sync_local_,
+                       group_header_size + std::size_t{cfg_.max_message_size}, sync_out_,
+                       sync_chunks_);
+}
+
+void client_hub::deliver_sync_lcore(node_id origin, const group_header& h,
+                                    std::span<const totem::segment> segs) noexcept {
+    if (h.sender != member{origin, 0, 0}) {
+        ++stats_.dropped_forged;
+        return;
+    }
+    const std::uint64_t len = total_length(segs);
+    if (len > sync_in_.size()) {
+        ++stats_.dropped_bad_sync;
+        return;
+    }
+    gather(sync_in_.data(), segs, len);
+    ring_id ring;
+    sync_entries_.clear();
+    if (!parse_sync_body(std::span<const std::byte>(sync_in_.data() + group_header_size,
+                                                    len - group_header_size),
+                         ring, sync_entries_)) {
+        ++stats_.dropped_bad_sync;
+        return;
+    }
+    const bool last = (h.flags & group_flag_sync_last) != 0;
+    if (groups_.apply_sync(origin, ring, sync_entries_, last, view_fn_) == apply_result::view) {
+        ++stats_.sync_completed;
     }
 }
 

@@ -86,6 +86,10 @@ struct hub_stats {
     std::uint64_t dropped_bad_group = 0; ///< deliveries with a bad group header (all nodes alike)
     std::uint64_t dropped_forged = 0;   ///< deliveries whose header names another node
     std::uint64_t clients_dropped = 0;
+    std::uint64_t sync_rounds = 0;      ///< regular configurations (state syncs started)
+    std::uint64_t sync_completed = 0;   ///< state syncs that ended with every node's report
+    std::uint64_t sync_payloads_sent = 0;
+    std::uint64_t dropped_bad_sync = 0; ///< report payloads that did not parse (all nodes alike)
     std::uint64_t clients_accepted = 0; ///< (control thread)
     std::uint64_t clients_refused = 0;  ///< (control thread)
 };
@@ -131,6 +135,10 @@ public:
     /** The core is done with ref (its `releases`, FIFO per client). */
     void release(totem::payload_ref ref) noexcept;
 
+    [[nodiscard]] static totem::payload_ref make_sync_ref(std::uint32_t counter) noexcept {
+        return (std::uint64_t{0x2} << 62) | (std::uint64_t{sync_slot} << 48) | counter;
+    }
+
     /** True when ref is one of this hub's (the lead may share one ref space). */
     [[nodiscard]] static bool owns(totem::payload_ref ref) noexcept {
         return (ref >> 62) == 0x2;
@@ -140,14 +148,18 @@ public:
      * A message delivered in the total order. Parses the group header, updates the views, and
      * copies the message into the delivery ring of each local member of its group (the only
      * copy of the payload on the way out). Messages with a bad header are dropped (counted).
+     * @return true for a hub's state-sync report (daemon traffic, not the application stream)
      */
-    void deliver(node_id origin, wire::service svc, seq_t seq,
+    bool deliver(node_id origin, wire::service svc, seq_t seq,
                  std::span<const totem::segment> segs) noexcept;
     /** As above, one contiguous payload (tests, loopback). */
-    void deliver(node_id origin, wire::service svc, seq_t seq,
+    bool deliver(node_id origin, wire::service svc, seq_t seq,
                  std::span<const std::byte> payload) noexcept;
 
     /** A configuration change; a regular one removes the members of nodes that left. */
+    /** A configuration change; a regular one removes the members of nodes that left and starts
+     *  the state sync: this node reports its processes' groups (through poll_submissions, ahead
+     *  of every client) and group_table rebuilds the views from every node's report. */
     void on_configuration(const totem::configuration& conf, bool transitional) noexcept;
 
     [[nodiscard]] const hub_stats& stats() const noexcept { return stats_; }
@@ -173,6 +185,10 @@ private:
                           std::span<const totem::segment> segs) noexcept;
     void drain_backlog_lcore(std::uint16_t s) noexcept;
     void deliver_view_lcore(const group& g, const view_event& ev) noexcept;
+    void deliver_sync_lcore(node_id origin, const group_header& h,
+                            std::span<const totem::segment> segs) noexcept;
+    void build_sync_report_lcore();
+    static constexpr std::uint16_t sync_slot = 0x3FFF; // ref slot of the report (> max_clients)
     void deliver_data_lcore(const group& g, node_id origin, wire::service svc, seq_t seq,
                             std::span<const totem::segment> segs) noexcept;
     std::uint16_t slot_of_lcore(std::uint32_t client) const noexcept;
@@ -198,6 +214,21 @@ private:
     std::vector<std::byte> scratch_; // view encoding
     seq_t current_seq_ = 0;          // seq of the delivery being applied
     hub_stats stats_;
+
+    // State sync (lcore). The report is built from the table when a regular configuration
+    // arrives (at once, or once the core has released every payload of the previous report,
+    // which shares the buffer; the table's own members cannot change meanwhile: joins and
+    // leaves are held during a sync, and the sync cannot end before this report is delivered).
+    bool sync_build_ = false;
+    ring_id sync_ring_;
+    std::vector<std::byte> sync_out_;
+    std::vector<sync_chunk> sync_chunks_;
+    std::vector<sync_entry> sync_local_;
+    std::size_t sync_next_ = 0;          // next chunk to hand to the core
+    std::uint32_t sync_outstanding_ = 0; // chunks the core holds
+    std::uint32_t sync_counter_ = 0;
+    std::vector<std::byte> sync_in_;     // a received report payload, gathered
+    std::vector<sync_entry> sync_entries_;
 };
 
 // ---- the template ----
@@ -207,6 +238,24 @@ std::size_t client_hub::poll_submissions(mono_ns now, F&& f, std::size_t budget)
     begin_poll_lcore(now);
     std::size_t taken = 0;
     bool blocked = false;
+    // The state-sync report goes first: every node holds joins and leaves until it arrives.
+    while (sync_next_ < sync_chunks_.size()) {
+        const sync_chunk c = sync_chunks_[sync_next_];
+        const totem::submit_result r =
+            f(hub_client{}, wire::service::agreed,
+              std::span<const std::byte>(sync_out_.data() + c.offset, c.size),
+              make_sync_ref(sync_counter_));
+        if (r == totem::submit_result::would_block) {
+            blocked = true;
+            break;
+        }
+        ++sync_next_; // too_large cannot happen: a payload is at most a client's largest message
+        if (r == totem::submit_result::ok) {
+            ++sync_outstanding_;
+            ++sync_counter_;
+            ++stats_.sync_payloads_sent;
+        }
+    }
     for (std::size_t i = 0; i < active_.size() && !blocked; ++i) {
         const std::uint16_t s = active_[i];
         submission sub;

@@ -31,7 +31,9 @@ namespace ringcast::shm {
 namespace {
 
 std::uint32_t deliver_record_max(const hub_config& c) noexcept {
-    const std::size_t view = view_event_size(c.group_members_max, 1, c.group_members_max);
+    // A sync view may name every member as joined and every former one as left.
+    const std::size_t view =
+        view_event_size(c.group_members_max, c.group_members_max, c.group_members_max);
     return static_cast<std::uint32_t>(std::max<std::size_t>(group_header_size + c.max_message_size,
                                                             view));
 }
@@ -86,7 +88,10 @@ client_hub::client_hub(hub_config cfg) : cfg_(std::move(cfg)), groups_(cfg_.self
     sizes_.deliver_record_max = deliver_record_max(cfg_);
     slots_ = std::make_unique<slot[]>(cfg_.max_clients);
     active_.reserve(cfg_.max_clients);
-    scratch_.resize(view_event_size(cfg_.group_members_max, 1, cfg_.group_members_max));
+    scratch_.resize(view_event_size(cfg_.group_members_max, cfg_.group_members_max,
+                                    cfg_.group_members_max));
+    sync_in_.resize(sync_payload_max);
+    sync_entries_.reserve(sync_payload_max / 10); // the smallest entry is 10 bytes
     view_fn_ = [this](const group& g, const view_event& ev) { deliver_view_lcore(g, ev); };
 
     const std::filesystem::path path(cfg_.socket_path);

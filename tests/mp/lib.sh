@@ -16,3 +16,25 @@ status() { cluster exec "$1" -- ringcast status --json; }
 field() { python3 -c 'import json,sys; v=json.loads(sys.stdin.read())[sys.argv[1]]; print(" ".join(map(str,v)) if isinstance(v,list) else v)' "$1"; }
 drop() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["drops"][sys.argv[1]])' "$1"; }
 now_ns() { date +%s%N; }
+# Waits until every listed node is operational with exactly those members ("1 2 3").
+wait_members() {
+    local want=$1 i ok
+    for _ in $(seq 1 150); do
+        ok=1
+        for i in $want; do
+            [ "$(status "$i" 2>/dev/null | field members 2>/dev/null)" = "$want" ] || { ok=0; break; }
+        done
+        [ $ok -eq 1 ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+# Waits until FILE says the recv in it joined its group.
+wait_joined() {
+    for _ in $(seq 1 150); do grep -q '^joined ' "$1" 2>/dev/null && return 0; sleep 0.1; done
+    fail "no join in $1: $(cat "$1")"
+}
+# The pid a `ringcast recv` printed when it joined.
+recv_pid() { sed -n 's/^joined .* (pid \([0-9]*\))$/\1/p' "$1" | head -n 1; }
+# Lines of node I's log written after line N.
+log_since() { tail -n +"$(($2 + 1))" "$RINGCAST_CLUSTER_DIR/node$1.log"; }
