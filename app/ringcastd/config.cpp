@@ -619,6 +619,24 @@ void check_key_file(const checker& c, const daemon_config& cfg) {
 
 } // namespace
 
+config_error::config_error(const std::string& what) : std::runtime_error([&] {
+    std::string out;
+    out.reserve(what.size());
+    for (const char c : what) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (u < 0x20 || u == 0x7f) {
+            out += fmt::format("\\x{:02x}", u);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}()) {}
+
 std::string config_origins::describe(const std::string& file, const std::string& key) const {
     if (const auto o = options_.find(key); o != options_.end()) {
         return fmt::format("{}: {} ({})", file, key, o->second);

@@ -18,7 +18,9 @@ namespace ringcast::app {
 /** A configuration file or command line ringcastd cannot run with. what() is one line. */
 class config_error : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    /** Control characters in `what` (which quotes the file: keys, values, the TOML parser's
+     *  excerpt) are escaped, so what() stays one line and cannot drive the operator's terminal. */
+    explicit config_error(const std::string& what);
 };
 
 /**
