@@ -25,6 +25,7 @@
 
 #include "lib/shm/group_wire.hpp"
 #include "lib/shm/handshake.hpp"
+#include "lib/shm/handshake_io.hpp"
 #include "lib/shm/region.hpp"
 #include "lib/shm/ring.hpp"
 
@@ -64,25 +65,12 @@ struct ringcast_handle {
 
 namespace {
 
-int receive_welcome(int sock, shm::welcome& w, int fds[2]) {
+int await_welcome(int sock, shm::welcome& w, int fds[2]) {
     pollfd p{sock, POLLIN, 0};
     if (::poll(&p, 1, 5000) != 1) {
         return RINGCAST_EPROTO;
     }
-    alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-    iovec iov{&w, sizeof w};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-            cm->cmsg_len == CMSG_LEN(2 * sizeof(int))) {
-            std::memcpy(fds, CMSG_DATA(cm), 2 * sizeof(int));
-        }
-    }
+    const ssize_t n = shm::receive_welcome(sock, w, fds);
     if (n != static_cast<ssize_t>(sizeof w) || w.magic != shm::welcome_magic) {
         return RINGCAST_EPROTO;
     }
@@ -293,7 +281,7 @@ int ringcast_connect(const char* socket_path, const ringcast_callbacks* cb, ring
     }
     shm::welcome w;
     int fds[2] = {-1, -1};
-    int rc = receive_welcome(h->sock, w, fds);
+    int rc = await_welcome(h->sock, w, fds);
     h->memfd = fds[0];
     h->event_fd = fds[1];
     if (rc == RINGCAST_OK) {

@@ -23,6 +23,7 @@
 
 #include "lib/common/assert.hpp"
 #include "lib/shm/handshake.hpp"
+#include "lib/shm/handshake_io.hpp"
 #include "lib/shm/hub.hpp"
 #include "lib/shm/hub_slot.hpp"
 
@@ -257,20 +258,7 @@ void client_hub::accept_one() {
     welcome w;
     w.version = layout_version;
     w.region_size = size;
-    alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-    iovec iov{&w, sizeof w};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
-    const int fds[2] = {c.memfd, c.event_fd};
-    std::memcpy(CMSG_DATA(cm), fds, sizeof fds);
-    if (::sendmsg(fd, &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof w)) {
+    if (!send_welcome(fd, w, c.memfd, c.event_fd)) {
         ::munmap(c.map, c.map_size);
         ::close(c.memfd);
         ::close(c.event_fd);

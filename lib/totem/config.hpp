@@ -12,6 +12,11 @@ namespace ringcast::totem {
 inline constexpr mono_ns us = 1000;
 inline constexpr mono_ns ms = 1000 * us;
 
+/** No honest cluster reaches this ring seq (it grows by 4 per configuration and 4096 per
+ *  restart); frames naming a higher one are dropped, so that one authenticated but hostile frame
+ *  cannot push every node's ring seq to the wrap-around and stall membership for good. */
+inline constexpr std::uint64_t ring_seq_limit = std::uint64_t{1} << 62;
+
 struct config {
     /** This node's id (non-zero). */
     node_id self = node_id_none;

@@ -15,6 +15,9 @@ const char* node::validate(const config& cfg) noexcept {
     if (cfg.self == node_id_none) {
         return "self node id must be non-zero";
     }
+    if (cfg.initial_ring_seq > ring_seq_limit) {
+        return "initial ring seq is beyond the limit (a corrupt state file?)";
+    }
     if (cfg.members.empty() || cfg.members.size() > wire::max_nodes) {
         return "member count must be 1..64";
     }

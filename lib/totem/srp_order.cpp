@@ -22,6 +22,14 @@ void node_impl::on_frame(mono_ns now, const wire::header& hdr, const wire::frame
     if (delivery_paused_) {
         deliver_ready(out);
     }
+    const auto* jn = std::get_if<wire::join>(&body);
+    if (hdr.ring.seq > ring_seq_limit || (jn != nullptr && jn->ring_seq > ring_seq_limit)) {
+        ++stats_.implausible;
+        if (ref != payload_ref_none) {
+            out.push_release(ref);
+        }
+        return;
+    }
     if (const auto* mv = std::get_if<wire::mcast_view>(&body)) {
         on_mcast(now, hdr, *mv, ref, out);
         return;

@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "lib/wire/codec.hpp"
+#include "tests/fuzz/frame_compare.hpp"
 
 namespace {
 
@@ -41,27 +42,6 @@ std::size_t walk_chunks(std::span<const std::byte> payload) {
     return n;
 }
 
-bool same_body(const frame_body& a, const frame_body& b) {
-    if (a.index() != b.index()) {
-        return false;
-    }
-    if (const auto* ma = std::get_if<mcast_view>(&a)) {
-        const auto& mb = std::get<mcast_view>(b);
-        return ma->fields == mb.fields && ma->payload.size() == mb.payload.size() &&
-               std::memcmp(ma->payload.data(), mb.payload.data(), mb.payload.size()) == 0;
-    }
-    if (const auto* t = std::get_if<token>(&a)) {
-        return *t == std::get<token>(b);
-    }
-    if (const auto* j = std::get_if<join>(&a)) {
-        return *j == std::get<join>(b);
-    }
-    if (const auto* c = std::get_if<commit_token>(&a)) {
-        return *c == std::get<commit_token>(b);
-    }
-    return true;
-}
-
 void check_round_trip(std::span<const std::byte> in, const frame& f) {
     parsed_frame p;
     check(parse_frame(in, default_ethertype, p) == errc::ok);
@@ -75,7 +55,7 @@ void check_round_trip(std::span<const std::byte> in, const frame& f) {
     check(std::memcmp(out, in.data(), in.size() - tag_size) == 0);
     frame again;
     check(decode_frame({out, r.size}, default_ethertype, again) == errc::ok);
-    check(again.hdr == f.hdr && same_body(again.body, f.body));
+    check(again.hdr == f.hdr && ringcast::fuzz::same_body(again.body, f.body));
 }
 
 } // namespace

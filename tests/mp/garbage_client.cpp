@@ -25,6 +25,7 @@
 #include <string_view>
 #include <thread>
 
+#include "lib/shm/handshake_io.hpp"
 #include "lib/shm/group_wire.hpp"
 #include "lib/shm/handshake.hpp"
 #include "lib/shm/region.hpp"
@@ -49,23 +50,11 @@ bool connect_daemon(const char* path, session& s) {
         return false;
     }
     welcome w;
-    alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-    iovec iov{&w, sizeof w};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    int fds[2] = {-1, -1};
-    if (::recvmsg(s.sock, &msg, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof w) ||
-        w.magic != welcome_magic || w.status != 0) {
+    int fds[2];
+    if (receive_welcome(s.sock, w, fds) != static_cast<ssize_t>(sizeof w) ||
+        w.magic != welcome_magic || w.status != 0 || fds[0] < 0) {
         std::fprintf(stderr, "garbage_client: no welcome (status %d: %s)\n", w.status, w.reason);
         return false;
-    }
-    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
-        if (cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof fds)) {
-            std::memcpy(fds, CMSG_DATA(cm), sizeof fds);
-        }
     }
     void* map = ::mmap(nullptr, w.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
     if (map == MAP_FAILED || attach_region(map, w.region_size, s.region) != errc::ok) {

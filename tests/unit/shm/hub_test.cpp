@@ -27,6 +27,7 @@
 
 #include "lib/client/ringcast.h"
 #include "lib/shm/handshake.hpp"
+#include "lib/shm/handshake_io.hpp"
 #include "lib/shm/hub.hpp"
 #include "lib/shm/region.hpp"
 
@@ -298,18 +299,10 @@ struct raw_client {
             return false;
         }
         welcome w;
-        alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-        iovec iov{&w, sizeof w};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        if (::recvmsg(sock, &msg, 0) != sizeof w || w.status != 0) {
+        int fds[2];
+        if (receive_welcome(sock, w, fds) != sizeof w || w.status != 0 || fds[0] < 0) {
             return false;
         }
-        int fds[2];
-        std::memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof fds);
         size = w.region_size;
         map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
         // The daemon sealed the memfd: a hostile client cannot shrink it under the daemon.

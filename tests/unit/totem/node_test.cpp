@@ -250,3 +250,37 @@ TEST(TotemMembership, SingletonRingIsStable) {
 }
 } // namespace
 } // namespace ringcast::test
+
+namespace ringcast::test {
+namespace {
+// Found by the core fuzz target: one authenticated join naming ring seq 2^64 - 1 made every node
+// adopt it, the next ring seq wrapped to 3, and no ring newer than the current could form again.
+TEST(TotemMembership, ImplausibleRingSeqIsDroppedNotAdopted) {
+    ring_harness h({1, 2, 3});
+    h.start();
+    h.run_for(20 * totem::ms);
+    ASSERT_EQ(h.node(0).members().size(), 3u);
+    const std::uint64_t seq_before = h.node(0).ring().seq;
+    wire::join j;
+    j.ring_seq = ~std::uint64_t{0};
+    j.proc.push(1);
+    j.proc.push(2);
+    j.proc.push(3);
+    wire::header hdr;
+    hdr.sender = 3;
+    hdr.ring = h.node(2).ring();
+    for (std::size_t i = 0; i < 2; ++i) {
+        h.inject(i, hdr, wire::frame_body{j});
+    }
+    EXPECT_EQ(h.node(0).stats().implausible, 1u);
+    // The ring is undisturbed, and a real change still forms a newer ring.
+    h.run_for(5 * totem::ms);
+    EXPECT_EQ(h.node(0).ring().seq, seq_before);
+    h.isolate(2);
+    h.run_for(100 * totem::ms);
+    EXPECT_EQ(h.node(0).members().size(), 2u);
+    EXPECT_GT(h.node(0).ring().seq, seq_before);
+    EXPECT_LT(h.node(0).ring().seq, totem::ring_seq_limit);
+}
+} // namespace
+} // namespace ringcast::test

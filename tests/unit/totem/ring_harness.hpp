@@ -54,6 +54,12 @@ public:
 
     /** Stops delivering anything from or to node i (a crash without restart). */
     void isolate(std::size_t i) { isolated_.push_back(i); }
+    /** Hands node i a control frame as if a keyed member had sent it (hostile-peer tests). */
+    void inject(std::size_t i, const wire::header& hdr, const wire::frame_body& body) {
+        nodes_[i]->on_frame(now_, hdr, body, totem::payload_ref_none, *fx_[i]);
+        nodes_[i]->check_invariants();
+        drain(i);
+    }
     mono_ns now() const { return now_; }
 
     /** Drop frames for which this returns true (kind, from index, to index). */
