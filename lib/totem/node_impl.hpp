@@ -133,6 +133,7 @@ private:
     void enter_gather(mono_ns now, effects& out) noexcept;
     bool fail_by_timeout(node_id id) noexcept;
     void remember_exclusions(mono_ns now) noexcept;
+    [[nodiscard]] node_id recovery_sender(seq_t s) const noexcept;
     [[nodiscard]] bool brings_news(const wire::join& j) const noexcept;
     [[nodiscard]] bool ignored_stranger(mono_ns now, node_id from, bool join) const noexcept;
     void on_join(mono_ns now, const wire::header& hdr, const wire::join& j, effects& out) noexcept;

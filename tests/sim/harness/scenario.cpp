@@ -86,8 +86,12 @@ void size_load(prng& r, scenario& s) {
     const double frame_bits = (double(c.mtu) + 14.0) * 8.0;
     const double ser_s = l.bandwidth_bps ? frame_bits / double(l.bandwidth_bps) : 0.0;
     const double hop_s = double(l.latency_ns + l.jitter_ns / 2) * 1e-9 + ser_s;
-    const double rotation_s = n * hop_s + double(c.window_size) * ser_s;
-    const double ring_bytes_per_s = double(c.window_size) * payload / rotation_s;
+    // Frames a rotation can carry: the window, or what the senders may add per visit if less
+    // (one sender with max_messages 4 moves 4 frames a rotation, whatever the window).
+    const double per_rotation = std::min(double(c.window_size),
+                                         double(c.max_messages) * double(s.senders.size()));
+    const double rotation_s = n * hop_s + per_rotation * ser_s;
+    const double ring_bytes_per_s = per_rotation * payload / rotation_s;
     const double utilisation = 0.02 + r.unit() * 0.25;
     const double msgs_per_s = std::min(ring_bytes_per_s * utilisation / mean_size(s.load.sizes),
                                        30'000.0);
