@@ -23,6 +23,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "lib/shm/config_event.hpp"
 #include "lib/shm/group_wire.hpp"
 #include "lib/shm/handshake.hpp"
 #include "lib/shm/handshake_io.hpp"
@@ -42,6 +43,8 @@ struct ringcast_handle {
     shm::producer submit;
     shm::consumer deliver;
     ringcast_callbacks cb{};
+    ringcast_configuration_fn config_cb = nullptr;
+    std::uint32_t config_members[shm::config_event_members_max] = {};
     std::uint64_t submitted = 0;
     bool armed = false;
     bool closed = false;
@@ -229,6 +232,25 @@ void dispatch_view(ringcast_handle& h, const shm::peek_result& r) {
     }
 }
 
+void dispatch_config(ringcast_handle& h, const shm::peek_result& r) {
+    shm::config_event ev;
+    if (h.config_cb == nullptr || !shm::parse_config_event(r.payload, ev, h.config_members)) {
+        return;
+    }
+    const bool attach = ev.kind == shm::config_event_kind::attach_regular ||
+                        ev.kind == shm::config_event_kind::attach_transitional;
+    const bool transitional = ev.kind == shm::config_event_kind::transitional ||
+                              ev.kind == shm::config_event_kind::attach_transitional;
+    const ringcast_configuration c{transitional ? RINGCAST_CONFIG_TRANSITIONAL
+                                                : RINGCAST_CONFIG_REGULAR,
+                                   attach ? 1 : 0,
+                                   ev.ring.rep,
+                                   ev.ring.seq,
+                                   h.config_members,
+                                   ev.members.size()};
+    h.config_cb(h.cb.ctx, &c);
+}
+
 void wait_for_work(ringcast_handle& h) {
     // Spin a little first: with a busy sender the next record is microseconds away and a sleep
     // would cost a syscall on both sides.
@@ -355,6 +377,9 @@ int ringcast_dispatch(ringcast_handle* h, unsigned flags) {
         if (r.err == shm::errc::ok) {
             if (r.header.kind == static_cast<std::uint16_t>(shm::record_kind::message)) {
                 dispatch_message(*h, r);
+            } else if (r.header.kind ==
+                       static_cast<std::uint16_t>(shm::record_kind::configuration)) {
+                dispatch_config(*h, r);
             } else {
                 dispatch_view(*h, r);
             }
@@ -402,6 +427,20 @@ int ringcast_members(const ringcast_handle* h, const char* group, ringcast_membe
     if (count != nullptr) {
         *count = it->second.size();
     }
+    return RINGCAST_OK;
+}
+
+int ringcast_watch_configurations(ringcast_handle* h, ringcast_configuration_fn fn) {
+    if (h == nullptr || fn == nullptr) {
+        return RINGCAST_EINVAL;
+    }
+    if (disconnected(*h, false)) {
+        return RINGCAST_ENOTCONN;
+    }
+    h->config_cb = fn;
+    // Release: a join committed after this is read by the lcore after the flag.
+    h->region.header->client_flags.fetch_or(shm::region_flag_configurations,
+                                            std::memory_order_release);
     return RINGCAST_OK;
 }
 

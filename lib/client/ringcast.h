@@ -160,6 +160,36 @@ RINGCAST_API uint32_t ringcast_local_client_id(const ringcast_handle* h);
 RINGCAST_API int ringcast_members(const ringcast_handle* h, const char* group, ringcast_member* out,
                                   size_t cap, size_t* count);
 
+/** A configuration of this node's ring: the daemon-level membership under the process groups. */
+typedef enum ringcast_config_kind {
+    RINGCAST_CONFIG_TRANSITIONAL = 1, /**< the members that move on together while the ring
+                                           re-forms; what follows it was ordered on the old ring */
+    RINGCAST_CONFIG_REGULAR = 2,      /**< a new ring: what follows it is ordered on this ring */
+} ringcast_config_kind;
+
+typedef struct ringcast_configuration {
+    ringcast_config_kind kind;
+    /** 1: not a change but the configuration the node was in when watching began (what was
+     *  delivered in it before is not known to this handle); 0: a change, in delivery order */
+    int attach;
+    uint32_t ring_rep;       /**< ring id: representative node */
+    uint64_t ring_seq;       /**< ring id: sequence (never goes backwards on a node) */
+    const uint32_t* members; /**< node ids, ascending; valid during the callback only */
+    size_t member_count;
+} ringcast_configuration;
+
+typedef void (*ringcast_configuration_fn)(void* ctx, const ringcast_configuration* config);
+
+/**
+ * Asks the daemon for its configuration changes, delivered through ringcast_dispatch in the
+ * total order with the messages and views (fn gets the ctx of ringcast_callbacks). The first is
+ * an attach record; every change after it comes at the point of the delivery stream where the
+ * daemon installed it, so a message's configuration is the last one reported before it.
+ * Call it before joining a group. An older ringcastd ignores the request (no records come).
+ * @return RINGCAST_OK; RINGCAST_EINVAL (NULL handle or fn); RINGCAST_ENOTCONN
+ */
+RINGCAST_API int ringcast_watch_configurations(ringcast_handle* h, ringcast_configuration_fn fn);
+
 /** Why the handle was disconnected ("" while connected). */
 RINGCAST_API const char* ringcast_last_error(const ringcast_handle* h);
 

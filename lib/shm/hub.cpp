@@ -81,6 +81,7 @@ void client_hub::begin_poll_lcore(mono_ns now) noexcept {
                 c.drain_until = 0;
                 c.released = false;
                 c.groups_joined = c.joins_pending = 0;
+                c.watching = false;
                 c.backlog_since = 0;
                 c.reason[0] = '\0';
                 c.state.store(slot_state::active, std::memory_order_relaxed);
@@ -132,6 +133,9 @@ bool client_hub::next_submission_lcore(std::uint16_t s, submission& out) noexcep
         out.ref = make_ref(s, c.gen, c.fifo_tail);
         c.last_join = false;
         return true;
+    }
+    if (!c.watching) [[unlikely]] {
+        watch_check_lcore(s);
     }
     if (submissions_paused_lcore() || c.fifo_tail - c.fifo_head == c.fifo.size()) {
         return false;
@@ -422,6 +426,19 @@ void client_hub::deliver_view_lcore(const group& g, const view_event& ev) noexce
 }
 
 void client_hub::on_configuration(const totem::configuration& conf, bool transitional) noexcept {
+    have_config_ = true;
+    config_transitional_ = transitional;
+    config_ring_ = conf.ring;
+    config_members_.assign(conf.members.span().begin(), conf.members.span().end());
+    // Before the node_down views this change causes: a watcher sees the change, then its effect.
+    for (const std::uint16_t s : active_) {
+        if (!slots_[s].watching) {
+            watch_check_lcore(s); // a flag set since the last poll: this change is its first record
+        }
+        if (slots_[s].watching && !slots_[s].dropping) {
+            put_config_lcore(s, static_cast<std::uint8_t>(transitional ? 1 : 2));
+        }
+    }
     // Virtual synchrony follows the regular configuration: the transitional one only announces
     // who is still reachable while the ring re-forms.
     if (!transitional) {

@@ -185,6 +185,9 @@ private:
                           std::span<const totem::segment> segs) noexcept;
     void drain_backlog_lcore(std::uint16_t s) noexcept;
     void deliver_view_lcore(const group& g, const view_event& ev) noexcept;
+    /** Configuration records for clients that asked for them (hub_config_events.cpp). */
+    void watch_check_lcore(std::uint16_t s) noexcept;
+    void put_config_lcore(std::uint16_t s, std::uint8_t kind) noexcept;
     void deliver_sync_lcore(node_id origin, const group_header& h,
                             std::span<const totem::segment> segs) noexcept;
     void build_sync_report_lcore();
@@ -213,6 +216,11 @@ private:
     group_table::view_fn view_fn_;
     std::vector<std::byte> scratch_; // view encoding
     seq_t current_seq_ = 0;          // seq of the delivery being applied
+    // The latest configuration, for a client that starts watching configurations mid-ring.
+    bool have_config_ = false;
+    bool config_transitional_ = false;
+    ring_id config_ring_;
+    std::vector<node_id> config_members_;
     hub_stats stats_;
 
     // State sync (lcore). The report is built from the table when a regular configuration

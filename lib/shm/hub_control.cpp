@@ -22,6 +22,7 @@
 #include <system_error>
 
 #include "lib/common/assert.hpp"
+#include "lib/shm/config_event.hpp"
 #include "lib/shm/handshake.hpp"
 #include "lib/shm/handshake_io.hpp"
 #include "lib/shm/hub.hpp"
@@ -35,8 +36,8 @@ std::uint32_t deliver_record_max(const hub_config& c) noexcept {
     // A sync view may name every member as joined and every former one as left.
     const std::size_t view =
         view_event_size(c.group_members_max, c.group_members_max, c.group_members_max);
-    return static_cast<std::uint32_t>(std::max<std::size_t>(group_header_size + c.max_message_size,
-                                                            view));
+    return static_cast<std::uint32_t>(std::max({group_header_size + c.max_message_size, view,
+                                                config_event_size(wire::max_nodes)}));
 }
 
 [[noreturn]] void throw_errno(const std::string& what) {
@@ -89,8 +90,11 @@ client_hub::client_hub(hub_config cfg) : cfg_(std::move(cfg)), groups_(cfg_.self
     sizes_.deliver_record_max = deliver_record_max(cfg_);
     slots_ = std::make_unique<slot[]>(cfg_.max_clients);
     active_.reserve(cfg_.max_clients);
-    scratch_.resize(view_event_size(cfg_.group_members_max, cfg_.group_members_max,
-                                    cfg_.group_members_max));
+    // Views and configuration records share it.
+    scratch_.resize(std::max(view_event_size(cfg_.group_members_max, cfg_.group_members_max,
+                                             cfg_.group_members_max),
+                             config_event_size(wire::max_nodes)));
+    config_members_.reserve(wire::max_nodes);
     sync_in_.resize(sync_payload_max);
     sync_entries_.reserve(sync_payload_max / 10); // the smallest entry is 10 bytes
     view_fn_ = [this](const group& g, const view_event& ev) { deliver_view_lcore(g, ev); };

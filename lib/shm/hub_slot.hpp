@@ -58,6 +58,7 @@ struct client_hub::slot {
     mono_ns backlog_since = 0; // first poll that saw the backlog (0: none yet)
     bool released = false;  // refs came back since the last poll
     bool last_join = false; // the record next_submission returned is a join
+    bool watching = false;  // configuration records go to this client (it set the region flag)
     std::uint32_t groups_joined = 0;
     std::uint32_t joins_pending = 0;
     std::byte leave_msg[group_header_size] = {};

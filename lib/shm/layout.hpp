@@ -36,6 +36,8 @@ enum class record_kind : std::uint16_t {
     message = 1,    ///< an application message (payload: group header + data)
     membership = 2, ///< a group view change (payload: view_event encoding)
     padding = 3,    ///< fills the data area up to its end; the next record starts at index 0
+    configuration = 4, ///< a daemon configuration change (config_event.hpp), only to clients
+                       ///< that set region_flag_configurations
 };
 
 /** record_header::flags bits. */
@@ -95,6 +97,9 @@ struct ring_header {
 static_assert(sizeof(ring_header) == 3 * cache_line_size);
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
+/** region_header::client_flags bits (written by the client; the daemon only tests them). */
+inline constexpr std::uint32_t region_flag_configurations = 1u << 0; ///< send configuration records
+
 /** region_header::state values. */
 enum class region_state : std::uint32_t { open = 1, closed = 2 };
 
@@ -114,10 +119,16 @@ struct region_header {
     std::uint32_t pid = 0;            ///< the client's pid as the daemon saw it (SO_PEERCRED)
     std::uint32_t max_message_size = 0; ///< largest application payload (without group header)
     std::uint32_t max_groups = 0;       ///< groups this client may be in at once
+    /** region_flag_*, set by the client. It sits in what was padding before the state line, so
+     *  the layout (and layout_version) is unchanged: an older daemon never reads it, an older
+     *  client leaves it zero. */
+    std::atomic<std::uint32_t> client_flags{0};
     /** region_state; the daemon sets closed (and a reason) when it drops the client. */
     alignas(cache_line_size) std::atomic<std::uint32_t> state{0};
     char reason[124] = {};
 };
 static_assert(sizeof(region_header) % cache_line_size == 0);
+static_assert(sizeof(region_header) == 3 * cache_line_size); // as in layout_version 1 before
+static_assert(offsetof(region_header, state) == cache_line_size);
 
 } // namespace ringcast::shm

@@ -204,7 +204,8 @@ peek_result consumer::peek() noexcept {
             continue;
         }
         if (h.kind != static_cast<std::uint16_t>(record_kind::message) &&
-            h.kind != static_cast<std::uint16_t>(record_kind::membership)) {
+            h.kind != static_cast<std::uint16_t>(record_kind::membership) &&
+            h.kind != static_cast<std::uint16_t>(record_kind::configuration)) {
             return {errc::bad_kind, {}, {}};
         }
         const std::uint64_t size = record_size(h.length);

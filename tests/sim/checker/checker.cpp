@@ -390,6 +390,15 @@ void checker::on_config(mono_ns t, node_id node, config_kind kind, ring_id ring,
     evs_on_config(nodes_[s], nodes_[s].config);
 }
 
+void checker::on_attach(mono_ns t, node_id node, config_kind kind, ring_id ring,
+                        std::span<const node_id> members) {
+    on_config(t, node, kind, ring, members);
+    if (const std::uint32_t s = slot_of(node); s != none) {
+        // A span without a view counts nothing, and the next configuration judges no transition.
+        nodes_[s].span.view = none;
+    }
+}
+
 void checker::on_crash(mono_ns, node_id node) {
     const std::uint32_t s = slot_of(node);
     if (s == none) {

@@ -113,6 +113,11 @@ public:
                     seq_t seq, std::span<const std::span<const std::byte>> pieces);
     void on_config(mono_ns t, node_id node, config_kind kind, ring_id ring,
                    std::span<const node_id> members);
+    /** An observer that starts watching `node` in the middle of a configuration (a client of a
+     *  real daemon that connects late): the node is in it, but what it delivered there before is
+     *  unknown, so (2) does not judge the step out of it. Everything else as on_config. */
+    void on_attach(mono_ns t, node_id node, config_kind kind, ring_id ring,
+                   std::span<const node_id> members);
     void on_crash(mono_ns t, node_id node);
     void on_restart(mono_ns t, node_id node);
     void on_sim_error(mono_ns t, node_id node, std::string_view what);
