@@ -90,7 +90,10 @@ private:
     [[nodiscard]] mono_ns now() const noexcept;
     /** Adaptive polling's idle step (nothing in busy mode or after work). */
     void back_off(bool worked, std::uint32_t& idle) const noexcept;
-    void poll_rx(mono_ns now) noexcept;
+    /** One RX burst through the core; returns how many frames the burst held. */
+    std::uint16_t poll_rx(mono_ns now) noexcept;
+    /** The loop was away `gap` (descheduled, or one long iteration): count it, say so. */
+    void note_pause(mono_ns gap) noexcept;
     void poll_rx_ring(mono_ns now) noexcept;
     void handle_frame(mono_ns now, rte_mbuf* m) noexcept;
     /** RX checks up to and including GCM open; on success fills hdr/body, else drops m. */

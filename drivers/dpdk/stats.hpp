@@ -27,6 +27,10 @@ enum class drop_cause : std::uint8_t {
     multi_segment, ///< a frame larger than one mbuf
     wrong_ring,    ///< authenticated, but of another ring or membership round (counted by the core)
     not_for_us,    ///< unicast to another node's MAC (a bridge or switch flooding an unknown one)
+    // Authenticated, then discarded by the core (counted there, mirrored here):
+    stale,         ///< old news: a token already handled or not from our predecessor, an old join
+    duplicate,     ///< a data frame already held (a retransmission answered twice, a replay)
+    out_of_window, ///< a data frame beyond what the window holds yet (asked for again later)
     count_
 };
 
@@ -42,6 +46,8 @@ struct published_stats {
     std::atomic<std::uint64_t> retransmissions{0}, token_rotations{0}, ring_changes{0};
     std::atomic<std::uint64_t> tx_dropped{0}, mbuf_alloc_failed{0}, submitted{0}, rx_ring_full{0};
     std::atomic<std::uint64_t> token_retransmitted{0}, token_lost{0};
+    /** Poll-loop pauses longer than a quarter of the token timeout, and the longest gap seen. */
+    std::atomic<std::uint64_t> loop_pauses{0}, loop_gap_max_ns{0};
     std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(drop_cause::count_)> drops{};
     std::atomic<std::uint32_t> state{0};
     std::atomic<std::uint64_t> last_ring_change_unix_ns{0}; ///< wall clock of the last regular configuration

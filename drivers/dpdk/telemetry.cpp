@@ -105,6 +105,8 @@ void add_counters(rte_tel_data* d) {
     rte_tel_data_add_dict_u64(d, "token_rotations", get(s.token_rotations));
     rte_tel_data_add_dict_u64(d, "token_retransmitted", get(s.token_retransmitted));
     rte_tel_data_add_dict_u64(d, "token_lost", get(s.token_lost));
+    rte_tel_data_add_dict_u64(d, "loop_pauses", get(s.loop_pauses));
+    rte_tel_data_add_dict_u64(d, "loop_gap_max_ns", get(s.loop_gap_max_ns));
     rte_tel_data_add_dict_u64(d, "submitted", get(s.submitted));
     rte_tel_data_add_dict_u64(d, "generated", g_dp->load().generated());
     rte_tel_data_add_dict_u64(d, "generating", g_dp->load().running() ? 1 : 0);

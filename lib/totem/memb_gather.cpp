@@ -118,6 +118,7 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
         }
         if (member && j.ring_seq < current &&
             (state_ == node_state::operational || !brings_news(j))) {
+            ++stats_.join_stale;
             return;
         }
         // While a ring forms, only its own members can call the formation off (corosync's rule

@@ -19,6 +19,7 @@ struct node_stats {
     std::uint64_t token_lost = 0;
     std::uint64_t token_held = 0;           ///< idle rotations the representative held the token
     std::uint64_t foreign_ring = 0;         ///< frames of another ring
+    std::uint64_t join_stale = 0;           ///< a member's join older than the ring it agreed to
     std::uint64_t implausible = 0;          ///< a ring seq no honest node can have (ring_seq_limit)
     std::uint64_t messages_submitted = 0;
     std::uint64_t messages_delivered = 0;
