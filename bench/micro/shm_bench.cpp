@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/micro/bench_common.hpp"
 #include "lib/shm/ring.hpp"
 
 namespace {
@@ -110,34 +111,14 @@ void shm_fanout(benchmark::State& state, bool paced) {
     for (const auto& l : lat) {
         all.insert(all.end(), l.begin(), l.end());
     }
-    std::sort(all.begin(), all.end());
-    const auto pct = [&](double p) {
-        return all.empty() ? 0.0
-                           : static_cast<double>(all[static_cast<std::size_t>(
-                                 p * static_cast<double>(all.size() - 1))]);
-    };
-    state.counters["p50_ns"] = pct(0.5);
-    state.counters["p99_ns"] = pct(0.99);
-    state.counters["p999_ns"] = pct(0.999);
+    ringcast::bench::set_latency_counters(state, all);
     state.SetItemsProcessed(state.iterations());
     state.SetBytesProcessed(state.iterations() * size * consumers);
 }
 BENCHMARK_CAPTURE(shm_fanout, saturated, false)->Arg(64)->Arg(1024)->UseRealTime()->MinTime(0.5);
 BENCHMARK_CAPTURE(shm_fanout, paced, true)->Arg(64)->Arg(1024)->UseRealTime()->MinTime(0.5);
 
-void memcpy_bandwidth(benchmark::State& state) {
-    const auto size = static_cast<std::size_t>(state.range(0));
-    // Larger than the last-level cache for the big case; the small ones stay in L1, as the
-    // ring copies of one message do.
-    std::vector<std::byte> src(size, std::byte{1});
-    std::vector<std::byte> dst(size);
-    for (auto _ : state) {
-        std::memcpy(dst.data(), src.data(), size);
-        benchmark::ClobberMemory();
-    }
-    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(size));
-}
-BENCHMARK(memcpy_bandwidth)->Arg(64)->Arg(1024)->Arg(64 << 20);
+BENCHMARK(ringcast::bench::memcpy_bandwidth)->Arg(64)->Arg(1024)->Arg(64 << 20);
 
 } // namespace
 

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/micro/bench_common.hpp"
 #include "lib/client/ringcast.h"
 #include "lib/shm/hub.hpp"
 
@@ -203,15 +204,7 @@ void hub_fanout(benchmark::State& state, bool paced) {
         ringcast_disconnect(c->h);
     }
     ringcast_disconnect(tx);
-    std::sort(all.begin(), all.end());
-    const auto pct = [&](double p) {
-        return all.empty() ? 0.0
-                           : static_cast<double>(all[static_cast<std::size_t>(
-                                 p * static_cast<double>(all.size() - 1))]);
-    };
-    state.counters["p50_ns"] = pct(0.5);
-    state.counters["p99_ns"] = pct(0.99);
-    state.counters["p999_ns"] = pct(0.999);
+    ringcast::bench::set_latency_counters(state, all);
     state.counters["msgs_per_s"] =
         benchmark::Counter(static_cast<double>(state.iterations() * batch),
                            benchmark::Counter::kIsRate);
@@ -221,17 +214,7 @@ void hub_fanout(benchmark::State& state, bool paced) {
 BENCHMARK_CAPTURE(hub_fanout, saturated, false)->Arg(64)->Arg(1024)->UseManualTime()->Iterations(4);
 BENCHMARK_CAPTURE(hub_fanout, paced, true)->Arg(64)->Arg(1024)->UseManualTime()->Iterations(1);
 
-void memcpy_bandwidth(benchmark::State& state) {
-    const auto size = static_cast<std::size_t>(state.range(0));
-    std::vector<std::byte> src(size, std::byte{1});
-    std::vector<std::byte> dst(size);
-    for (auto _ : state) {
-        std::memcpy(dst.data(), src.data(), size);
-        benchmark::ClobberMemory();
-    }
-    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(size));
-}
-BENCHMARK(memcpy_bandwidth)->Arg(64)->Arg(1024)->Arg(64 << 20);
+BENCHMARK(ringcast::bench::memcpy_bandwidth)->Arg(64)->Arg(1024)->Arg(64 << 20);
 
 } // namespace
 

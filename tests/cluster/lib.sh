@@ -20,10 +20,9 @@ declare -A client_pid=() # "node.inc" -> pid
 declare -A incarnation=() # node -> latest client incarnation
 t_start=$(date +%s)
 
-cluster() { bash "$top/scripts/cluster" "$@"; }
+source "$top/tests/lib/cluster_helpers.sh"
 ns() { echo "$RINGCAST_NS_PREFIX-n$1"; }
 status() { ip netns exec "$(ns "$1")" "$RINGCAST_BUILD_DIR/app/ringcast/ringcast" status --json --file-prefix "$(ns "$1")"; }
-field() { python3 -c 'import json,sys; v=json.loads(sys.stdin.read())[sys.argv[1]]; print(" ".join(map(str,v)) if isinstance(v,list) else v)' "$1"; }
 mono_ns() { python3 -c 'import time; print(time.monotonic_ns())'; }
 wall_ns() { date +%s%N; }
 say() { echo "$scenario: $*"; }
@@ -59,19 +58,8 @@ trap 'fail "over the ${deadline} s bound"' TERM
 
 alive_node() { local p; p=$(cat "$dir/node$1.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null; }
 
-# Waits until every listed node is operational with exactly those members ("1 2 3").
-wait_members() {
-    local want=$1 limit=${2:-100} i ok
-    for _ in $(seq 1 "$limit"); do
-        ok=1
-        for i in $want; do
-            [ "$(status "$i" 2>/dev/null | field members 2>/dev/null)" = "$want" ] || { ok=0; break; }
-        done
-        [ $ok -eq 1 ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
+# Every listed node operational with exactly those members ("1 2 3"): LIMIT polls 0.1 s apart.
+wait_members() { cluster_wait_members "$1" "${2:-100}" 0.1; }
 
 # start_client NODE EXPECT [extra logclient args]: a new incarnation of NODE's client.
 start_client() {

@@ -6,29 +6,17 @@ export RINGCAST_BUILD_DIR=${RINGCAST_BUILD_DIR:?meson sets the build dir}
 export RINGCAST_CLUSTER_DIR=${RINGCAST_CLUSTER_DIR:-/tmp/ringcast-mp-$$}
 # Its own namespaces (mp-n1.., mp-br), so a test run can go on next to a hand-run cluster.
 export RINGCAST_NS_PREFIX=${RINGCAST_NS_PREFIX:-mp}
-cluster() { bash "$top/scripts/cluster" "$@"; }
+source "$top/tests/lib/cluster_helpers.sh"
 ringcast=$RINGCAST_BUILD_DIR/app/ringcast/ringcast
 fail() { echo "FAIL: $*" >&2; echo "logs: $RINGCAST_CLUSTER_DIR" >&2; exit 1; }
 cleanup() { cluster down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 status() { cluster exec "$1" -- ringcast status --json; }
-field() { python3 -c 'import json,sys; v=json.loads(sys.stdin.read())[sys.argv[1]]; print(" ".join(map(str,v)) if isinstance(v,list) else v)' "$1"; }
 drop() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["drops"][sys.argv[1]])' "$1"; }
 now_ns() { date +%s%N; }
-# Waits until every listed node is operational with exactly those members ("1 2 3").
-wait_members() {
-    local want=$1 i ok
-    for _ in $(seq 1 150); do
-        ok=1
-        for i in $want; do
-            [ "$(status "$i" 2>/dev/null | field members 2>/dev/null)" = "$want" ] || { ok=0; break; }
-        done
-        [ $ok -eq 1 ] && return 0
-        sleep 0.2
-    done
-    return 1
-}
+# Every listed node operational with exactly those members ("1 2 3"), within 30 s.
+wait_members() { cluster_wait_members "$1" 150 0.2; }
 # Waits until FILE says the recv in it joined its group.
 wait_joined() {
     for _ in $(seq 1 150); do grep -q '^joined ' "$1" 2>/dev/null && return 0; sleep 0.1; done
