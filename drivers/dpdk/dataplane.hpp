@@ -79,6 +79,7 @@ public:
     void attach_clients(shm::client_hub* hub) noexcept { hub_ = hub; }
 
     [[nodiscard]] published_stats& stats() noexcept { return stats_; }
+    [[nodiscard]] std::uint16_t port_id() const noexcept { return port_.id; }
     [[nodiscard]] generator& load() noexcept { return gen_; }
     /** Highest ring seq to persist (written by the lcore, read by the main thread). */
     [[nodiscard]] std::uint64_t ring_seq_mark() const noexcept {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_telemetry.h>
 
@@ -113,6 +114,12 @@ void add_counters(rte_tel_data* d) {
     rte_tel_data_add_dict_u64(d, "tx_dropped", get(s.tx_dropped));
     rte_tel_data_add_dict_u64(d, "mbuf_alloc_failed", get(s.mbuf_alloc_failed));
     rte_tel_data_add_dict_u64(d, "rx_ring_full", get(s.rx_ring_full));
+    // Frames the port could not hand us (its RX ring was full, or no mbuf): lost before any
+    // drop cause could be judged.
+    rte_eth_stats es{};
+    if (rte_eth_stats_get(g_dp->port_id(), &es) == 0) {
+        rte_tel_data_add_dict_u64(d, "rx_missed", es.imissed + es.rx_nombuf);
+    }
     rte_tel_data* drops = rte_tel_data_alloc();
     rte_tel_data_start_dict(drops);
     for (std::size_t i = 0; i < s.drops.size(); ++i) {

@@ -2,7 +2,6 @@
 # Graceful leave: SIGTERM one node of four under load. With a 200 ms token timeout the others
 # must re-form in well under it (the leaving node announces itself; no timeout is waited for).
 source "$(dirname "$0")/lib.sh"
-export RINGCAST_TOKEN_MS=${RINGCAST_TOKEN_MS:-200}
 cluster up 4 >/dev/null
 start_clients "1 2 3 4"
 sleep 2

@@ -9,6 +9,11 @@ export RINGCAST_BUILD_DIR=${RINGCAST_BUILD_DIR:?meson sets the build dir}
 # Own namespaces (cl-n1.., cl-br) and state, so the suite can run next to other clusters.
 export RINGCAST_NS_PREFIX=${RINGCAST_NS_PREFIX:-cl}
 export RINGCAST_CLUSTER_DIR=${RINGCAST_CLUSTER_DIR:-/tmp/ringcast-cl-$$}/$scenario
+# The suite's profile: a 200 ms token timeout. Four or five daemons and as many busy clients share
+# two CPUs here; each token hop can wait 10-30 ms for its daemon to be scheduled (the daemons log
+# these as "poll loop paused"), so one rotation now and then exceeds 50 ms, scripts/cluster's
+# default, and re-forms the ring. crash.sh sets its own (detection is what it measures).
+export RINGCAST_TOKEN_MS=${RINGCAST_TOKEN_MS:-200}
 logclient=${RINGCAST_LOGCLIENT:?meson passes the logclient}
 evs_check=${RINGCAST_EVS_CHECK:?meson passes evs_check}
 dir=$RINGCAST_CLUSTER_DIR

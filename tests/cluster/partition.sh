@@ -11,7 +11,7 @@ t0=$(wall_ns)
 cluster partition "1,2|3,4,5" >/dev/null
 wait_members "1 2" && wait_members "3 4 5" || fail "no rings {1,2} and {3,4,5}"
 t1=$(status 3 | field last_ring_change_unix_ns)
-say "partition -> both sides re-formed: $(( (t1 - t0) / 1000000 )) ms (token timeout ${RINGCAST_TOKEN_MS:-50} ms)"
+say "partition -> both sides re-formed: $(( (t1 - t0) / 1000000 )) ms (token timeout ${RINGCAST_TOKEN_MS} ms)"
 a1=$(delivered 1); a3=$(delivered 3)
 sleep 2
 b1=$(delivered 1); b3=$(delivered 3)

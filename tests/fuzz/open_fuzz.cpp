@@ -93,8 +93,9 @@ void repair(std::vector<std::byte>& f, std::uint8_t type_pick) {
 }
 
 void open_raw(std::span<const std::uint8_t> in) {
-    std::vector<std::byte> f(in.size());
-    std::memcpy(f.data(), in.data(), in.size());
+    // Not memcpy: an empty input's data() may be null, which memcpy may not be given.
+    const auto* b = reinterpret_cast<const std::byte*>(in.data());
+    std::vector<std::byte> f(b, b + in.size());
     auto kr = make_keyring(receiver, 1);
     crypto::replay_state rs(*kr);
     const crypto::open_result r = crypto::open_frame(engine(), *kr, rs, f, cluster);
@@ -112,8 +113,8 @@ void seal_and_open(std::span<const std::uint8_t> in, std::uint8_t mode) {
     const node_id sender = members[1 + in[0] % 2];
     const std::size_t flip_at = std::size_t{in[1]} << 8 | in[2];
     in = in.subspan(3);
-    std::vector<std::byte> plain(in.size());
-    std::memcpy(plain.data(), in.data(), in.size());
+    const auto* b = reinterpret_cast<const std::byte*>(in.data());
+    std::vector<std::byte> plain(b, b + in.size());
     if ((mode & 2) != 0) {
         repair(plain, mode >> 2);
     }
