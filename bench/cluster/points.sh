@@ -135,7 +135,7 @@ point_link() { # pmd
     rm -f "$work"/l*.json
     vdevfor() {
         if [ "$pmd" = af_xdp ]; then echo "net_af_xdp0,iface=rc$1"
-        elif [ "$frame" -gt 2000 ]; then echo "net_af_packet0,iface=rc$1,framesz=9728,framecnt=2048,blocksz=20480"
+        elif [ "$frame" -gt 2000 ]; then echo "net_af_packet0,iface=rc$1,framesz=9728,framecnt=2048,blocksz=77824" # blocksz: a multiple of framesz (scripts/cluster)
         else echo "net_af_packet0,iface=rc$1,framecnt=2048,blocksz=4096"; fi
     }
     run_lb() { # node mode seconds

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 # here (15 ms: 89 ms) and re-form the same members now and then: four pollers and four clients
 # share two busy cores (docs/reliability.md, "Detection profile").
 export RINGCAST_TOKEN_MS=${RINGCAST_CRASH_TOKEN_MS:-30}
-bound_ms=${RINGCAST_CRASH_BOUND_MS:-150}
+bound_ms=${RINGCAST_CRASH_BOUND_MS:-250} # measured 105-146 ms here: the profile states 250
 cluster up 4 >/dev/null
 start_clients "1 2 3 4"
 sleep 3
