@@ -175,6 +175,21 @@ bool dataplane::open_checked(crypto::engine& eng, crypto::keyring& kr, crypto::r
     return true;
 }
 
+namespace {
+/** The core's discard counters, summed by the drop cause each is mirrored into. A frame the core
+ *  ignores raises one of them by one; a frame it acts on raises none. */
+struct core_drops {
+    std::uint64_t wrong_ring, stale, duplicate, out_of_window;
+};
+
+core_drops core_drops_of(const totem::node_stats& s) noexcept {
+    return {.wrong_ring = s.foreign_ring + s.implausible,
+            .stale = s.token_stale + s.token_misrouted + s.join_stale + s.control_stale + s.mcast_late,
+            .duplicate = s.mcast_duplicate,
+            .out_of_window = s.mcast_out_of_window};
+}
+} // namespace
+
 void dataplane::deliver_opened(mono_ns t, rte_mbuf* m, const wire::header& hdr,
                                std::span<const std::byte> body) noexcept {
     static thread_local wire::frame_body decoded;
@@ -185,25 +200,23 @@ void dataplane::deliver_opened(mono_ns t, rte_mbuf* m, const wire::header& hdr,
     // What the core discards it counts itself; mirrored into the drop counters so that every
     // received frame ends up in one place (a handful of loads from one cache line per frame).
     const totem::node_stats& ns = node_->stats();
-    const std::uint64_t wrong_before = ns.foreign_ring + ns.implausible;
-    const std::uint64_t stale_before = ns.token_stale + ns.token_misrouted + ns.join_stale;
-    const std::uint64_t dup_before = ns.mcast_duplicate;
-    const std::uint64_t oow_before = ns.mcast_out_of_window;
+    const core_drops before = core_drops_of(ns);
     if (std::holds_alternative<wire::mcast_view>(decoded)) {
         node_->on_frame(t, hdr, decoded, reinterpret_cast<totem::payload_ref>(m), *fx_);
     } else {
         node_->on_frame(t, hdr, decoded, totem::payload_ref_none, *fx_);
         rte_pktmbuf_free(m);
     }
-    const auto mirror = [&](std::uint64_t after, std::uint64_t before, drop_cause c) {
-        if (after != before) {
-            stats_.drops[static_cast<std::size_t>(c)].fetch_add(after - before, std::memory_order_relaxed);
+    const auto mirror = [&](std::uint64_t to, std::uint64_t from, drop_cause c) {
+        if (to != from) {
+            stats_.drops[static_cast<std::size_t>(c)].fetch_add(to - from, std::memory_order_relaxed);
         }
     };
-    mirror(ns.foreign_ring + ns.implausible, wrong_before, drop_cause::wrong_ring);
-    mirror(ns.token_stale + ns.token_misrouted + ns.join_stale, stale_before, drop_cause::stale);
-    mirror(ns.mcast_duplicate, dup_before, drop_cause::duplicate);
-    mirror(ns.mcast_out_of_window, oow_before, drop_cause::out_of_window);
+    const core_drops after = core_drops_of(ns);
+    mirror(after.wrong_ring, before.wrong_ring, drop_cause::wrong_ring);
+    mirror(after.stale, before.stale, drop_cause::stale);
+    mirror(after.duplicate, before.duplicate, drop_cause::duplicate);
+    mirror(after.out_of_window, before.out_of_window, drop_cause::out_of_window);
     drain();
 }
 

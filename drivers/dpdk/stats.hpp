@@ -28,7 +28,8 @@ enum class drop_cause : std::uint8_t {
     wrong_ring,    ///< authenticated, but of another ring or membership round (counted by the core)
     not_for_us,    ///< unicast to another node's MAC (a bridge or switch flooding an unknown one)
     // Authenticated, then discarded by the core (counted there, mirrored here):
-    stale,         ///< old news: a token already handled or not from our predecessor, an old join
+    stale,         ///< old news: a token or commit token already handled or not for us, an old join,
+                   ///< a control frame of a ring or formation we moved past or are not in
     duplicate,     ///< a data frame already held (a retransmission answered twice, a replay)
     out_of_window, ///< a data frame beyond what the window holds yet (asked for again later)
     count_

@@ -64,30 +64,55 @@ void node_impl::forward_commit(mono_ns now, effects& out) noexcept {
     retransmit_deadline_ = now + cfg_.token_retransmit_ns;
 }
 
-void node_impl::on_commit(mono_ns now, const wire::header& hdr, const wire::commit_token& c,
-                          effects& out) noexcept {
+namespace {
+// What every honest commit token is: at least two members in ring order (sorted node ids), the
+// first of them the representative that names the new ring, addressed to one of them.
+bool well_formed(const wire::header& hdr, const wire::commit_token& c) noexcept {
     const std::size_t n = c.members.size();
-    if (n < 2 || c.memb_index >= n || c.members[c.memb_index].id != cfg_.self ||
-        hdr.ring.rep != c.members[0].id || hdr.sender == cfg_.self) {
-        return;
+    if (n < 2 || c.memb_index >= n || hdr.ring.rep != c.members[0].id) {
+        return false;
     }
     for (std::size_t i = 1; i < n; ++i) {
         if (c.members[i - 1].id >= c.members[i].id) {
-            return; // ring order is sorted node ids
+            return false;
         }
     }
-    max_ring_seq_ = std::max(max_ring_seq_, hdr.ring.seq);
+    return true;
+}
+} // namespace
+
+bool node_impl::agreed_formation(const wire::header& hdr, const wire::commit_token& c) const noexcept {
+    // Only the member set we agreed on, and only a ring newer than ours.
+    const node_set live = live_set();
+    if (live.size() != c.members.size() || hdr.ring.seq <= ring_.seq) {
+        return false;
+    }
+    for (std::size_t i = 0; i < live.size(); ++i) {
+        if (live[i] != c.members[i].id) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void node_impl::on_commit(mono_ns now, const wire::header& hdr, const wire::commit_token& c,
+                          effects& out) noexcept {
+    if (!well_formed(hdr, c)) {
+        ++stats_.implausible;
+        return;
+    }
+    if (c.members[c.memb_index].id != cfg_.self || hdr.sender == cfg_.self) {
+        ++stats_.token_misrouted; // a hop between two other members (flooded or replayed)
+        return;
+    }
+    const std::size_t n = c.members.size();
+    const bool raised = raise_ring_seq(hdr.ring.seq);
 
     if (state_ == node_state::gather) {
-        // First pass: accept only the member set we agreed on, and only a ring newer than ours.
-        const node_set live = live_set();
-        if (live.size() != n || hdr.ring.seq <= ring_.seq) {
+        // First pass: this node enters the formation it agreed on.
+        if (!agreed_formation(hdr, c)) {
+            ignored(stats_.control_stale, raised); // another round's, or an old ring's
             return;
-        }
-        for (std::size_t i = 0; i < n; ++i) {
-            if (live[i] != c.members[i].id) {
-                return;
-            }
         }
         out.push_event({event_kind::ring_seq_persist, node_id_none, hdr.ring.seq});
         state_ = node_state::commit;
@@ -104,15 +129,20 @@ void node_impl::on_commit(mono_ns now, const wire::header& hdr, const wire::comm
         return;
     }
 
-    if (hdr.ring != commit_ring_ || c.token_seq <= last_commit_token_seq_) {
-        return; // another formation, or a retransmitted copy
+    const bool rep = c.members[0].id == cfg_.self;
+    const bool completes = state_ == node_state::recovery && rep && !token_started_ && hdr.ring == ring_;
+    if (hdr.ring != commit_ring_ || c.token_seq <= last_commit_token_seq_ ||
+        (state_ != node_state::commit && !completes)) {
+        // Another formation, a retransmitted copy, or one with nothing left to do: every pass
+        // this node takes part in is behind it (operational, or in recovery once it forwarded).
+        ignored(stats_.control_stale, raised);
+        return;
     }
     last_commit_token_seq_ = c.token_seq;
     commit_ = c;
     commit_.token_seq = c.token_seq + 1;
     commit_.memb_index = static_cast<std::uint16_t>((c.memb_index + 1) % n);
 
-    const bool rep = c.members[0].id == cfg_.self;
     if (state_ == node_state::commit) {
         if (rep && !commit_pass1_done_) {
             // First pass complete: every entry is filled in. Start the second.
@@ -124,14 +154,12 @@ void node_impl::on_commit(mono_ns now, const wire::header& hdr, const wire::comm
         }
         return;
     }
-    if (state_ == node_state::recovery && rep && !token_started_ && hdr.ring == ring_) {
-        // Second pass complete: start the new ring's token.
-        retransmit_deadline_ = mono_ns_never;
-        token_ = wire::token{};
-        token_started_ = true;
-        holding_token_ = true;
-        visit(now, out);
-    }
+    // Second pass complete: start the new ring's token.
+    retransmit_deadline_ = mono_ns_never;
+    token_ = wire::token{};
+    token_started_ = true;
+    holding_token_ = true;
+    visit(now, out);
 }
 
 } // namespace ringcast::totem

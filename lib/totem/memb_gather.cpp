@@ -80,23 +80,18 @@ void node_impl::send_join(mono_ns now, effects& out) noexcept {
 void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& j,
                         effects& out) noexcept {
     const node_id from = hdr.sender;
-    max_ring_seq_ = std::max(max_ring_seq_, j.ring_seq);
     const bool lists_us_failed =
         std::find(j.failed.begin(), j.failed.end(), cfg_.self) != j.failed.end();
-    // Kept whatever state we are in (a refusal often arrives while we still wait on a commit
-    // token that will never come round); a later join that leaves us in withdraws it.
-    if (lists_us_failed) {
-        add_sorted(refused_me_, from);
-    } else if (const auto it = std::lower_bound(refused_me_.begin(), refused_me_.end(), from);
-               it != refused_me_.end() && *it == from) {
-        refused_me_.erase_at(static_cast<std::size_t>(it - refused_me_.begin()));
-    }
+    // Noted from every join, whatever becomes of it; one that changed either was acted on.
+    bool acted = raise_ring_seq(j.ring_seq);
+    acted = note_refusal(from, lists_us_failed) || acted;
     switch (state_) {
     case node_state::operational:
         // A stranger that failed us this round forms without us whatever we do: gathering now
         // would only break our ring and put it out of step with the other's round. The two rings
         // merge afterwards, both operational, on a merge detect.
         if (index_in(members_, from) < 0 && (lists_us_failed || ignored_stranger(now, from, true))) {
+            ignored(stats_.control_stale, acted);
             return;
         }
         [[fallthrough]];
@@ -118,16 +113,18 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
         }
         if (member && j.ring_seq < current &&
             (state_ == node_state::operational || !brings_news(j))) {
-            ++stats_.join_stale;
+            ignored(stats_.join_stale, acted);
             return;
         }
         // While a ring forms, only its own members can call the formation off (corosync's rule
         // too): an outsider's joins would abort every commit of a large cluster that has not yet
         // agreed, round after round. The outsider is merged once the new ring is operational.
         if (!member && state_ != node_state::operational) {
+            ignored(stats_.control_stale, acted);
             return;
         }
         enter_gather(now, out);
+        acted = true;
         break;
     }
     case node_state::gather:
@@ -139,6 +136,7 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
     join_record& rec = joins_[static_cast<std::size_t>(idx)];
     const std::uint64_t prev_seen = rec.seen_seq;
     rec.seen_seq = std::max(rec.seen_seq, j.ring_seq);
+    acted = acted || rec.seen_seq != prev_seen;
     bool changed = false;
     // A node we already failed this round is not heard again until the next round; unless we
     // failed it ourselves and it has formed a ring since and gathers again, open to us. Keeping
@@ -147,6 +145,7 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
     if (std::binary_search(failed_.begin(), failed_.end(), from)) {
         if (!rec.failed_by_us || j.ring_seq <= std::max(rec.fail_seq, prev_seen) ||
             lists_us_failed) {
+            ignored(stats_.control_stale, acted);
             return;
         }
         failed_.erase_at(static_cast<std::size_t>(
@@ -158,6 +157,7 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
     // without us, and our consensus timeout fails it in turn. Taking its verdict as ours instead
     // makes exclusions spread and outlive the round (every node ends up alone).
     if (lists_us_failed) {
+        ignored(stats_.control_stale, acted);
         return;
     }
     for (node_id id : j.proc) {
@@ -203,6 +203,20 @@ void node_impl::on_join(mono_ns now, const wire::header& hdr, const wire::join& 
         send_join(now, out);
     }
     check_consensus(now, out);
+}
+
+bool node_impl::note_refusal(node_id from, bool lists_us_failed) noexcept {
+    // Kept whatever state we are in (a refusal often arrives while we still wait on a commit
+    // token that will never come round); a later join that leaves us in withdraws it.
+    if (lists_us_failed) {
+        return add_sorted(refused_me_, from);
+    }
+    const auto it = std::lower_bound(refused_me_.begin(), refused_me_.end(), from);
+    if (it == refused_me_.end() || *it != from) {
+        return false;
+    }
+    refused_me_.erase_at(static_cast<std::size_t>(it - refused_me_.begin()));
+    return true;
 }
 
 void node_impl::leave(mono_ns now, effects& out) noexcept {
@@ -281,6 +295,10 @@ void node_impl::remember_exclusions(mono_ns now) noexcept {
 void node_impl::on_merge_detect(mono_ns now, const wire::header& hdr, effects& out) noexcept {
     if (state_ != node_state::operational || hdr.ring == ring_ ||
         index_in(members_, hdr.sender) >= 0 || ignored_stranger(now, hdr.sender, false)) {
+        // Our own ring's (every member hears its representative's), a member's from a ring it
+        // has left, another ring's while ours forms (the next one after it merges them), or one
+        // the exclusion rules keep out.
+        ++stats_.control_stale;
         return;
     }
     // Another ring's representative is reachable: gather with it.

@@ -115,6 +115,14 @@ void node_impl::set_ring(ring_id r, const node_set& members) noexcept {
     next_ = members_[(static_cast<std::size_t>(my_index_) + 1) % members_.size()];
 }
 
+bool node_impl::raise_ring_seq(std::uint64_t seq) noexcept {
+    if (seq <= max_ring_seq_) {
+        return false;
+    }
+    max_ring_seq_ = seq;
+    return true;
+}
+
 mono_ns node_impl::next_deadline() const noexcept {
     if (delivery_paused_) {
         return 0;

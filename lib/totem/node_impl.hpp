@@ -104,6 +104,7 @@ private:
     [[nodiscard]] std::uint32_t allowance() const noexcept;
     void apply_aru_rule() noexcept;
     void release_hold(mono_ns now, effects& out, bool woken_by_data) noexcept;
+    void on_hold_cancel(mono_ns now, const wire::header& hdr, effects& out) noexcept;
     void send_token_hold_cancel(effects& out) noexcept;
     void token_timers(mono_ns now, effects& out) noexcept;
     [[nodiscard]] bool is_rep() const noexcept { return cfg_.self == ring_.rep; }
@@ -137,6 +138,8 @@ private:
     [[nodiscard]] bool brings_news(const wire::join& j) const noexcept;
     [[nodiscard]] bool ignored_stranger(mono_ns now, node_id from, bool join) const noexcept;
     void on_join(mono_ns now, const wire::header& hdr, const wire::join& j, effects& out) noexcept;
+    /** Records or withdraws a node's refusal of us; true when that changed. */
+    bool note_refusal(node_id from, bool lists_us_failed) noexcept;
     void on_merge_detect(mono_ns now, const wire::header& hdr, effects& out) noexcept;
     void send_join(mono_ns now, effects& out) noexcept;
     void check_consensus(mono_ns now, effects& out) noexcept;
@@ -146,6 +149,7 @@ private:
 
     // ---- memb_commit.cpp ----
     void create_commit_token(mono_ns now, effects& out) noexcept;
+    [[nodiscard]] bool agreed_formation(const wire::header& hdr, const wire::commit_token& c) const noexcept;
     void on_commit(mono_ns now, const wire::header& hdr, const wire::commit_token& c, effects& out) noexcept;
     void forward_commit(mono_ns now, effects& out) noexcept;
     void fill_commit_entry() noexcept;
@@ -162,6 +166,15 @@ private:
 
     [[nodiscard]] int index_in(const node_set& set, node_id id) const noexcept;
     void set_ring(ring_id r, const node_set& members) noexcept;
+    /** Ring seqs only grow: notes one seen in a frame; true when it is the highest yet. */
+    bool raise_ring_seq(std::uint64_t seq) noexcept;
+    /** A control frame that changed nothing is counted as dropped; one whose bookkeeping (the
+     *  ring seq mark, a refusal) changed state was acted on, and the driver counts it processed. */
+    static void ignored(std::uint64_t& counter, bool acted) noexcept {
+        if (!acted) {
+            ++counter;
+        }
+    }
 
     payload_ops ops_;
     int my_index_ = 0;

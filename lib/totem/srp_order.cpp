@@ -14,6 +14,7 @@ namespace ringcast::totem {
 void node_impl::on_frame(mono_ns now, const wire::header& hdr, const wire::frame_body& body,
                          payload_ref ref, effects& out) noexcept {
     if (state_ == node_state::left) {
+        ++stats_.foreign_ring; // having left, every ring is another's
         if (ref != payload_ref_none) {
             out.push_release(ref);
         }
@@ -50,9 +51,7 @@ void node_impl::on_frame(mono_ns now, const wire::header& hdr, const wire::frame
     } else if (std::holds_alternative<wire::merge_detect>(body)) {
         on_merge_detect(now, hdr, out);
     } else if (std::holds_alternative<wire::token_hold_cancel>(body)) {
-        if (hdr.ring == ring_ && state_ == node_state::operational) {
-            release_hold(now, out, true);
-        }
+        on_hold_cancel(now, hdr, out);
     }
 }
 
@@ -64,6 +63,7 @@ void node_impl::on_mcast(mono_ns now, const wire::header& hdr, const wire::mcast
         // Gathering or committing: late frames of our ring still count (they may be delivered
         // or recovered), as long as nothing was filled into a commit token yet.
         if (state_ == node_state::commit) {
+            ++stats_.mcast_late;
             out.push_release(ref);
             return;
         }

@@ -264,6 +264,21 @@ void node_impl::release_hold(mono_ns now, effects& out, bool woken_by_data) noex
     originate_and_pass(now, out, false);
 }
 
+void node_impl::on_hold_cancel(mono_ns now, const wire::header& hdr, effects& out) noexcept {
+    if (hdr.ring != ring_) {
+        ++stats_.foreign_ring;
+        return;
+    }
+    // Only an operational ring's representative holds the token. Every member with new data may
+    // cancel the same hold, and the timer or our own submission may have ended it first: a cancel
+    // that finds no token held (or the ring being left or formed) has nothing to act on.
+    if (state_ != node_state::operational || !token_held_idle_) {
+        ++stats_.control_stale;
+        return;
+    }
+    release_hold(now, out, true);
+}
+
 void node_impl::send_token_hold_cancel(effects& out) noexcept {
     if (!out.sends_full()) {
         out.push_send(send{.kind = send_kind::token_hold_cancel, .to = ring_.rep, .ring = ring_});

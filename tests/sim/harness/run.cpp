@@ -132,12 +132,13 @@ std::string nodes_of(cluster& c) {
         s += fmt::format(
             "\n  node {}: {} ring {}.{} ({} members), delivered {}, queue {}; mcast received {} "
             "dup {} out_of_window {} sent {} retransmitted {}, rtr requested {}, tokens {} "
-            "(stale {}, retransmitted {}, lost {}, held {}), foreign {}, reassembly dropped {}",
+            "(stale {}, retransmitted {}, lost {}, held {}), foreign {}, control stale {}, "
+            "mcast late {}, reassembly dropped {}",
             n.id(), state_name(n.state()), n.ring().rep, n.ring().seq, n.members().size(),
             c.delivered(i), n.send_queue_depth(), st.mcast_received, st.mcast_duplicate,
             st.mcast_out_of_window, st.mcast_sent, st.mcast_retransmitted, st.rtr_requested,
             st.token_received, st.token_stale, st.token_retransmitted, st.token_lost,
-            st.token_held, st.foreign_ring, st.reassembly_dropped);
+            st.token_held, st.foreign_ring, st.control_stale, st.mcast_late, st.reassembly_dropped);
     }
     return s;
 }

@@ -284,3 +284,248 @@ TEST(TotemMembership, ImplausibleRingSeqIsDroppedNotAdopted) {
 }
 } // namespace
 } // namespace ringcast::test
+
+namespace ringcast::test {
+namespace {
+// Frames the core ignores are counted: the daemon mirrors the counters into its drop causes, so
+// that every received frame is either acted on or in exactly one drop cause (tests/cluster/
+// hostile.sh requires drops >= frames injected). A frame acted on is never counted.
+
+struct node_view {
+    totem::node_state state;
+    ring_id ring;
+    std::vector<node_id> members;
+    mono_ns deadline;
+    totem::node_stats stats;
+    std::size_t configs;
+    std::size_t deliveries;
+    std::size_t in_flight;
+    std::size_t buffers;
+};
+
+node_view view(ring_harness& h, std::size_t i) {
+    totem::node& n = h.node(i);
+    return {n.state(), n.ring(), {n.members().begin(), n.members().end()}, n.next_deadline(),
+            n.stats(), h.configs(i).size(), h.deliveries(i).size(), h.in_flight_count(),
+            h.live_buffers()};
+}
+
+/** Node i ignored what it was handed since `before`: only `counter` rose, by `n`. */
+void expect_ignored(ring_harness& h, std::size_t i, const node_view& before,
+                    std::uint64_t totem::node_stats::*counter, std::uint64_t n = 1) {
+    const node_view now = view(h, i);
+    totem::node_stats expected = before.stats;
+    expected.*counter += n;
+    EXPECT_TRUE(now.stats == expected)
+        << "counter " << before.stats.*counter << " -> " << now.stats.*counter << ", expected +" << n
+        << " and no other counter moving";
+    EXPECT_EQ(now.state, before.state);
+    EXPECT_EQ(now.ring, before.ring);
+    EXPECT_EQ(now.members, before.members);
+    EXPECT_EQ(now.deadline, before.deadline);
+    EXPECT_EQ(now.configs, before.configs);
+    EXPECT_EQ(now.deliveries, before.deliveries);
+    EXPECT_EQ(now.in_flight, before.in_flight); // nothing sent
+    EXPECT_EQ(now.buffers, before.buffers);
+}
+
+struct captured {
+    std::size_t to;
+    wire::header hdr;
+    wire::frame_body body;
+};
+
+/** Nodes 1, 2, 3 started and run for `run`, every control frame of kind Body recorded. */
+template <typename Body>
+struct recorded_ring {
+    ring_harness h{{1, 2, 3}};
+    std::vector<captured> frames;
+
+    explicit recorded_ring(mono_ns run) {
+        h.tap = [this](std::size_t to, const wire::header& hdr, const wire::frame_body& body) {
+            if (std::holds_alternative<Body>(body)) {
+                frames.push_back({to, hdr, body});
+            }
+        };
+        h.start();
+        h.run_for(run);
+    }
+    recorded_ring(const recorded_ring&) = delete;
+    recorded_ring& operator=(const recorded_ring&) = delete;
+};
+
+/** Runs until nothing is in flight: on an idle ring the representative then holds the token. */
+void settle(ring_harness& h) {
+    for (int i = 0; i < 1000 && h.in_flight_count() > 0; ++i) {
+        h.run_for(10 * totem::us);
+    }
+    ASSERT_EQ(h.in_flight_count(), 0u);
+}
+
+TEST(TotemIgnored, EveryMemberCountsItsOwnRingsMergeDetects) {
+    recorded_ring<wire::merge_detect> r(100 * totem::ms);
+    ring_harness& h = r.h;
+    ASSERT_EQ(h.node(0).state(), totem::node_state::operational);
+    std::vector<std::uint64_t> heard(3, 0);
+    for (const captured& c : r.frames) {
+        ASSERT_EQ(c.hdr.ring, h.node(0).ring());
+        ++heard[c.to];
+    }
+    EXPECT_GE(heard[1], 3u);
+    // Meant for other rings: nothing for a member to do but count it.
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(h.node(i).stats().control_stale, heard[i]) << i;
+    }
+}
+
+TEST(TotemIgnored, MergeDetectOfARingMovedPastIsCountedStale) {
+    recorded_ring<wire::merge_detect> r(50 * totem::ms);
+    ring_harness& h = r.h;
+    ASSERT_FALSE(r.frames.empty());
+    const captured old = r.frames.front();
+    h.isolate(2);
+    h.run_for(100 * totem::ms);
+    ASSERT_EQ(h.node(1).members().size(), 2u);
+    ASSERT_NE(h.node(1).ring(), old.hdr.ring);
+    settle(h);
+    // The old ring's representative is still a member: its old probe is no invitation.
+    const node_view before = view(h, 1);
+    h.inject(1, old.hdr, old.body);
+    expect_ignored(h, 1, before, &totem::node_stats::control_stale);
+}
+
+TEST(TotemIgnored, ReplayedCommitTokensAreCountedStaleOrMisrouted) {
+    recorded_ring<wire::commit_token> r(20 * totem::ms);
+    ring_harness& h = r.h;
+    const ring_id r1 = h.node(1).ring();
+    ASSERT_EQ(h.node(1).state(), totem::node_state::operational);
+    std::vector<captured> to_node1; // from node 3
+    std::vector<captured> to_node2; // from node 1
+    for (const captured& c : r.frames) {
+        if (c.hdr.ring == r1 && c.to < 2) {
+            (c.to == 0 ? to_node1 : to_node2).push_back(c);
+        }
+    }
+    ASSERT_EQ(to_node2.size(), 2u); // one per pass
+    ASSERT_FALSE(to_node1.empty());
+    h.tap = nullptr;
+    settle(h);
+
+    // Copies of the passes this node took part in, on the ring they formed: retransmissions.
+    node_view before = view(h, 1);
+    for (const captured& c : to_node2) {
+        h.inject(1, c.hdr, c.body);
+    }
+    expect_ignored(h, 1, before, &totem::node_stats::control_stale, to_node2.size());
+    // A hop between two other members.
+    before = view(h, 1);
+    h.inject(1, to_node1.front().hdr, to_node1.front().body);
+    expect_ignored(h, 1, before, &totem::node_stats::token_misrouted);
+    // One naming a newer ring seq is acted on: the representative's next ring goes above it.
+    wire::header newer = to_node1.front().hdr;
+    newer.ring.seq += 1000;
+    before = view(h, 0);
+    h.inject(0, newer, to_node1.front().body);
+    EXPECT_TRUE(h.node(0).stats() == before.stats);
+
+    // The ring re-forms without node 3: the old formation's tokens are old news.
+    h.isolate(2);
+    h.run_for(100 * totem::ms);
+    ASSERT_EQ(h.node(1).members().size(), 2u);
+    EXPECT_GT(h.node(1).ring().seq, newer.ring.seq);
+    settle(h);
+    before = view(h, 1);
+    for (const captured& c : to_node2) {
+        h.inject(1, c.hdr, c.body);
+    }
+    expect_ignored(h, 1, before, &totem::node_stats::control_stale, to_node2.size());
+}
+
+TEST(TotemIgnored, HoldCancelWithNoTokenHeldIsCountedStale) {
+    ring_harness h({1, 2, 3});
+    h.start();
+    h.run_for(100 * totem::ms);
+    settle(h);
+    ASSERT_GT(h.node(0).stats().token_held, 0u);
+    wire::header hdr;
+    hdr.sender = 3;
+    hdr.ring = h.node(0).ring();
+    // Only the representative holds the token.
+    node_view before = view(h, 1);
+    h.inject(1, hdr, wire::token_hold_cancel{});
+    expect_ignored(h, 1, before, &totem::node_stats::control_stale);
+    // One of another ring.
+    wire::header other = hdr;
+    other.ring.seq -= 4;
+    before = view(h, 0);
+    h.inject(0, other, wire::token_hold_cancel{});
+    expect_ignored(h, 0, before, &totem::node_stats::foreign_ring);
+    // The held token is released (acted on: not counted); a second cancel finds nothing held.
+    before = view(h, 0);
+    h.inject(0, hdr, wire::token_hold_cancel{});
+    EXPECT_EQ(h.node(0).stats().control_stale, before.stats.control_stale);
+    EXPECT_GT(h.in_flight_count(), 0u); // the token went on
+    before = view(h, 0);
+    h.inject(0, hdr, wire::token_hold_cancel{});
+    expect_ignored(h, 0, before, &totem::node_stats::control_stale);
+}
+
+TEST(TotemIgnored, RepeatedRefusalFromAStrangerIsCountedAfterTheFirst) {
+    ring_harness h({1, 2, 3});
+    h.start();
+    h.run_for(20 * totem::ms);
+    h.isolate(2);
+    h.run_for(100 * totem::ms);
+    ASSERT_EQ(h.node(1).members().size(), 2u);
+    settle(h);
+    // Node 3, gathering on its own, fails node 2: the first such join records the refusal (acted
+    // on, not counted), its copies change nothing.
+    wire::join j;
+    j.ring_seq = h.node(1).ring().seq;
+    j.proc.push(2);
+    j.proc.push(3);
+    j.failed.push(2);
+    wire::header hdr;
+    hdr.sender = 3;
+    hdr.ring = ring_id{3, j.ring_seq};
+    node_view before = view(h, 1);
+    h.inject(1, hdr, j);
+    EXPECT_TRUE(h.node(1).stats() == before.stats);
+    EXPECT_EQ(h.node(1).state(), totem::node_state::operational);
+    before = view(h, 1);
+    h.inject(1, hdr, j);
+    h.inject(1, hdr, j);
+    expect_ignored(h, 1, before, &totem::node_stats::control_stale, 2);
+}
+
+TEST(TotemIgnored, MulticastAfterTheCommitTokenFrozeTheRingIsCountedLate) {
+    ring_harness h({1, 2, 3});
+    h.start();
+    h.run_for(20 * totem::ms);
+    const ring_id r1 = h.node(1).ring();
+    // Node 2 gets the new formation's first pass but never its second: it stays in commit.
+    int commits = 0;
+    h.drop = [&commits](totem::send_kind k, std::size_t from, std::size_t to) {
+        return k == totem::send_kind::commit_token && from == 0 && to == 1 && ++commits > 1;
+    };
+    h.isolate(2);
+    for (int i = 0; i < 10000 && h.node(1).state() != totem::node_state::commit; ++i) {
+        h.run_for(10 * totem::us);
+    }
+    ASSERT_EQ(h.node(1).state(), totem::node_state::commit);
+    ASSERT_EQ(h.node(1).ring(), r1);
+    const node_view before = view(h, 1);
+    wire::header hdr;
+    hdr.sender = 1;
+    hdr.ring = r1;
+    wire::mcast f;
+    f.seq = 1000;
+    f.origin_ring = r1;
+    f.origin_seq = f.seq;
+    f.origin = 1;
+    h.inject_mcast(1, hdr, f, 64);
+    expect_ignored(h, 1, before, &totem::node_stats::mcast_late);
+}
+
+} // namespace
+} // namespace ringcast::test

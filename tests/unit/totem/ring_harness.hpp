@@ -60,10 +60,24 @@ public:
         nodes_[i]->check_invariants();
         drain(i);
     }
+    /** Hands node i a data frame in a fresh pool buffer (the node keeps or releases it). */
+    void inject_mcast(std::size_t i, const wire::header& hdr, const wire::mcast& fields, std::size_t len) {
+        auto ref = next_ref_++;
+        auto& b = pool_[ref];
+        b.bytes.assign(len, std::byte{0});
+        b.refs = 1;
+        nodes_[i]->on_frame(now_, hdr, wire::mcast_view{fields, b.bytes}, ref, *fx_[i]);
+        nodes_[i]->check_invariants();
+        drain(i);
+    }
     mono_ns now() const { return now_; }
+    /** Frames sent and not yet delivered. */
+    std::size_t in_flight_count() const { return wire_.size(); }
 
     /** Drop frames for which this returns true (kind, from index, to index). */
     std::function<bool(totem::send_kind, std::size_t, std::size_t)> drop;
+    /** Sees every control frame (not mcasts) as it is put on the wire: to index, header, body. */
+    std::function<void(std::size_t, const wire::header&, const wire::frame_body&)> tap;
 
     void start() {
         for (std::size_t i = 0; i < nodes_.size(); ++i) {
@@ -178,6 +192,9 @@ private:
                 case totem::send_kind::merge_detect:
                     f.body = wire::merge_detect{};
                     break;
+                }
+                if (tap && s.kind != totem::send_kind::mcast) {
+                    tap(j, f.hdr, f.body);
                 }
                 wire_.push_back(std::move(f));
             }
