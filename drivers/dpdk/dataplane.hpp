@@ -90,7 +90,11 @@ private:
     static totem::frame_buffer alloc_frame(void* ctx) noexcept;
     [[nodiscard]] mono_ns now() const noexcept;
     /** Adaptive polling's idle step (nothing in busy mode or after work). */
-    void back_off(bool worked, std::uint32_t& idle) const noexcept;
+    struct idle_state {
+        std::uint32_t spins = 0; ///< idle iterations spun so far
+        mono_ns since = 0;       ///< when the sleeping began (0: not yet)
+    };
+    void back_off(bool worked, idle_state& idle) const noexcept;
     /** One RX burst through the core; returns how many frames the burst held. */
     std::uint16_t poll_rx(mono_ns now) noexcept;
     /** The loop was away `gap` (descheduled, or one long iteration): count it, say so. */
