@@ -35,7 +35,7 @@ struct clients_settings {
     std::uint32_t max_groups_per_client = 64;
     std::uint32_t max_clients = 64;
     slow_consumer_policy slow_consumer = slow_consumer_policy::block;
-    std::uint64_t slow_consumer_bound_bytes = 8u << 20; ///< backlog per client before disconnect
+    std::uint64_t slow_consumer_bound_bytes = 64u << 20; ///< backlog per client before disconnect (virtual until used)
     mono_ns slow_consumer_timeout_ns = 2'000'000'000;   ///< backlog age before disconnect
 };
 

@@ -56,7 +56,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     const std::uint16_t port = 0;
-    const unsigned room = size > 2048 ? size : 2048;
+    // Jumbo frames need the af_packet PMD's 9728-byte frame slots (scripts/cluster), and it refuses
+    // an RX queue whose mbufs cannot hold a whole slot, whatever size the frames really are.
+    const unsigned room = size > 2048 ? 9728 : 2048;
     rte_mempool* pool = rte_pktmbuf_pool_create("lb_pool", 8191, 256, 0,
                                                 static_cast<std::uint16_t>(RTE_PKTMBUF_HEADROOM + room),
                                                 static_cast<int>(rte_socket_id()));

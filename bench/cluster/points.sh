@@ -66,7 +66,11 @@ point_ringcast_gen() {
 
 # A groupbench client per node (sending or only receiving), all started together.
 run_clients() { # system rate_total -> per-node JSON in $work/cN.json
-    local sys=$1 rate_total=$2 i k senders send rate lat=()
+    local sys=$1 rate_total=$2 i k senders send rate lat=() group
+    # A group of its own per point: the last point's clients may still be leaving theirs when
+    # these join, and counted as members they would let a client start before the others joined.
+    point_seq=$(( ${point_seq:-0} + 1 ))
+    group=bench-$meta_rep-$point_seq
     k=$(sender_count)
     rate=0
     [ "$rate_total" = 0 ] || rate=$(python3 -c "print($rate_total / $k)")
@@ -75,7 +79,7 @@ run_clients() { # system rate_total -> per-node JSON in $work/cN.json
         if [ "$meta_senders" = all ] || [ "$i" -eq 1 ]; then send=(--send); fi
         lat=()
         [ "$i" -eq 1 ] && lat=(--latency-out "$work/cdf.txt")
-        local args=(--group bench --size "$meta_size" --seconds "$secs" --rate "$rate" --senders "$k"
+        local args=(--group "$group" --size "$meta_size" --seconds "$secs" --rate "$rate" --senders "$k"
             --members "$meta_nodes" "${send[@]}" "${lat[@]}" --label "$meta_senders")
         [ "${meta_service:-agreed}" = safe ] && args+=(--safe)
         if [ "$sys" = corosync ]; then

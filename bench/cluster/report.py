@@ -49,7 +49,9 @@ def order_ok(rs):
     errs = sum(r.get("seq_errors") or 0 for r in rs)
     if not flags:
         return ""
-    return ("equal" if all(flags) else "DIFFER") + ("" if errs == 0 else f", {errs} seq errors")
+    early = sum(r.get("clients_ended_early") or 0 for r in rs)
+    return (("equal" if all(flags) else "DIFFER") + ("" if errs == 0 else f", {errs} seq errors")
+            + ("" if early == 0 else f" ({early} client(s) ended early: dropped by their daemon or gave up)"))
 
 
 def throughput_table(groups):
@@ -82,11 +84,20 @@ def throughput_table(groups):
     return "\n".join(out), bool(xdp)
 
 
+# groupbench's latency histogram stops at 2^32 ns: a percentile there is only a lower bound.
+LAT_CAP_US = 4294967
+
+
+def fmt_lat(v):
+    return f"≥ {LAT_CAP_US:,}" if v is not None and v >= LAT_CAP_US else fmt_n(v, 0)
+
+
 def latency_table(groups):
-    out = ["| load | nodes | size | senders | system | delivered msgs/s | self-delivery p50 / p99 / p99.9 (µs) | p99 ringcast / corosync |",
-           "|---|---|---|---|---|---|---|---|"]
+    out = ["| load | nodes | crypto | MTU | size | senders | system | delivered msgs/s | self-delivery p50 / p99 / p99.9 (µs) | p99 ringcast / corosync |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    # (mode, rate, nodes, crypto, mtu, size, senders, service)
     keys = sorted({(k[1], k[2]) + k[3:] for k in groups if k[0] in ("ringcast_client", "corosync") and k[8] == "agreed"},
-                  key=lambda k: (k[0] != "fixed", k[2], k[6], k[7] != "all"))
+                  key=lambda k: (k[0] != "fixed", k[2], k[3] != "on", k[4], k[6] != "all", k[5]))
     for k in keys:
         mode, rate = k[0], k[1]
         rest = k[2:]
@@ -97,9 +108,10 @@ def latency_table(groups):
         for name, rs in (("ringcast clients", rc), ("corosync CPG", cs)):
             if not rs:
                 continue
-            lat = " / ".join(fmt_n(med(rs, f), 0) for f in ("lat_self_p50_us", "lat_self_p99_us", "lat_self_p999_us"))
+            lat = " / ".join(fmt_lat(med(rs, f)) for f in ("lat_self_p50_us", "lat_self_p99_us", "lat_self_p999_us"))
             r = ratio(p99["rc"], p99["cs"]) if name.startswith("ringcast") else ""
-            out.append(f"| {load} | {rest[0]} | {rest[3]} | {rest[4]} | {name} | {fmt_n(med(rs, 'msgs_per_s'))} | {lat} | {r} |")
+            out.append(f"| {load} | {rest[0]} | {rest[1]} | {rest[2]} | {rest[3]} | {rest[4]} | {name} | "
+                       f"{fmt_n(med(rs, 'msgs_per_s'))} | {lat} | {r} |")
     return "\n".join(out)
 
 

@@ -71,6 +71,9 @@ def client(meta, cpu0, cpu1, cdf, s0, s1, files):
                 digests_equal=len({n["digest"] for n in nodes}) == 1,
                 seq_errors=sum(n["seq_errors"] + n["missing"] for n in nodes),
                 complete=all(n["status"] == 0 and n["ends"] == len(senders) for n in nodes),
+                # A client the daemon dropped (slow consumer) or that gave up ends with a non-zero
+                # status: its digest covers only its part of the stream.
+                clients_ended_early=sum(1 for n in nodes if n["status"] != 0),
                 views_during_run=sum(n["views_during_run"] for n in nodes),
                 lat_self_p50_us=lat["p50"], lat_self_p99_us=lat["p99"], lat_self_p999_us=lat["p999"],
                 cpu_s=round(cpu, 3), cpu_s_per_GB=per_gb(cpu, mbs * 1e6, min(n["seconds"] for n in nodes)),

@@ -58,7 +58,7 @@ struct hub_config {
     std::uint32_t max_clients = 64;
     std::uint32_t group_members_max = 256;
     slow_consumer_policy slow_consumer = slow_consumer_policy::block;
-    std::uint64_t slow_consumer_bound_bytes = 8u << 20; ///< backlog per client under block
+    std::uint64_t slow_consumer_bound_bytes = 64u << 20; ///< backlog per client under block
     /** Under block: longest a backlog may persist (this node's submissions are paused meanwhile,
      *  so with little remote traffic the byte bound alone might never be reached). */
     std::uint64_t slow_consumer_timeout_ns = 2'000'000'000;

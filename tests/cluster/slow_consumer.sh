@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Slow consumer: next to the load clients, a client on node 2 stops reading after 100 messages.
-# The configured policy (the default: block, 8 MiB backlog, 2 s) holds its messages, pauses
+# The configured policy (the default: block, 64 MiB backlog, 2 s) holds its messages, pauses
 # node 2's submissions while the backlog lasts, then drops it with the reason in the daemon log.
 # No membership change, the daemon stays up, and every other client's stream passes the checker.
 source "$(dirname "$0")/lib.sh"
