@@ -35,6 +35,15 @@ void node_impl::on_token(mono_ns now, const wire::header& hdr, const wire::token
         ++stats_.token_stale;
         return;
     }
+    // A new token names every seq assigned on this ring so far: each frame we hold was assigned
+    // from a token we passed on before this one, and seq only grows along the ring. A lower seq
+    // (or an aru above seq) comes only from a forging key holder; acting on it would assign seqs
+    // we already hold or freed, leaving stale slots that later carry the aru past high_seq.
+    // Checked after the staleness test: an old copy of a token legitimately names a lower seq.
+    if (tok.seq < win_.high_seq || tok.aru > tok.seq) {
+        ++stats_.implausible;
+        return;
+    }
     ++stats_.token_received;
     last_token_seq_ = tok.token_seq;
     token_ = tok;

@@ -22,7 +22,7 @@ struct node_stats {
     std::uint64_t foreign_ring = 0;         ///< frames of another ring (of any, once we left)
     std::uint64_t join_stale = 0;           ///< a member's join older than the ring it agreed to
     std::uint64_t control_stale = 0;        ///< join/commit/merge detect/hold cancel ignored: old, not ours, a copy
-    std::uint64_t implausible = 0;          ///< a ring seq no honest node can have, a malformed commit token
+    std::uint64_t implausible = 0;          ///< a ring seq or token no honest node can send, a malformed commit token
     std::uint64_t messages_submitted = 0;
     std::uint64_t messages_delivered = 0;
     std::uint64_t bytes_delivered = 0;

@@ -529,3 +529,62 @@ TEST(TotemIgnored, MulticastAfterTheCommitTokenFrozeTheRingIsCountedLate) {
 
 } // namespace
 } // namespace ringcast::test
+
+namespace ringcast::test {
+namespace {
+// Found by the core fuzz target: a key holder's token naming seq 0 (and a token_seq far ahead)
+// made a member with queued data assign seqs 1, 2 again on a ring whose window had freed them.
+// The frames went into slots below the stable point that no reset clears; two ring changes later
+// that window served a new ring, and its first frame carried the aru over the stale slot past
+// high_seq (check_invariants: aru <= high_seq). Without the check this test trips
+// check_invariants too (high_delivered <= aru, from the same stale slots).
+TEST(TotemIgnored, TokenNamingLessThanWeHoldIsCountedImplausible) {
+    ring_harness h({1, 2, 3, 4});
+    h.start();
+    h.run_for(20 * totem::ms);
+    ASSERT_EQ(h.node(1).members().size(), 4u);
+    for (std::uint32_t k = 0; k < 8; ++k) {
+        ASSERT_EQ(h.submit(k % 4, make_msg(1 + k % 4, k, 100)), totem::submit_result::ok);
+    }
+    h.run_for(20 * totem::ms);
+    settle(h);
+    expect_same_streams(h, 4, 8);
+    // Node 2 has data queued when the forged token (from its predecessor, node 1) arrives.
+    ASSERT_EQ(h.submit(1, make_msg(2, 100, 100)), totem::submit_result::ok);
+    wire::header hdr;
+    hdr.sender = 1;
+    hdr.ring = h.node(1).ring();
+    wire::token low;
+    low.token_seq = ~std::uint64_t{0} - 14;
+    low.seq = 0;
+    low.aru = 0;
+    node_view before = view(h, 1);
+    h.inject(1, hdr, low);
+    expect_ignored(h, 1, before, &totem::node_stats::implausible);
+    // An aru above seq: no member lowers the aru below what it holds past the seq it names.
+    wire::token high_aru = low;
+    high_aru.seq = 1000;
+    high_aru.aru = 1001;
+    before = view(h, 1);
+    h.inject(1, hdr, high_aru);
+    expect_ignored(h, 1, before, &totem::node_stats::implausible);
+
+    // Two ring changes bring the window the forged token would have dirtied back into service;
+    // every frame handed to a node checks its invariants.
+    h.isolate(3);
+    h.run_for(100 * totem::ms);
+    ASSERT_EQ(h.node(1).members().size(), 3u);
+    h.isolate(2);
+    h.run_for(100 * totem::ms);
+    ASSERT_EQ(h.node(1).members().size(), 2u);
+    for (std::uint32_t k = 0; k < 8; ++k) {
+        ASSERT_EQ(h.submit(k % 2, make_msg(1 + k % 2, 200 + k, 100)), totem::submit_result::ok);
+    }
+    h.run_for(20 * totem::ms);
+    for (std::size_t i = 0; i < 2; ++i) {
+        h.node(i).check_invariants();
+    }
+    expect_same_streams(h, 2, 17);
+}
+} // namespace
+} // namespace ringcast::test
