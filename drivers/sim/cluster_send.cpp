@@ -196,7 +196,7 @@ void cluster::send_control(slot& n, const totem::send& s) {
 void cluster::fan_out(slot& n, node_id to, buffer_pool::index ref) {
     const std::uint32_t len = pool_.len(ref);
     const auto one = [&](std::size_t dst) {
-        mono_ns at[2];
+        mono_ns at[network::max_arrivals];
         const std::size_t copies = net_.transmit(n.index, dst, len, now_, rng_, at);
         for (std::size_t k = 0; k < copies; ++k) {
             pool_.ref(ref);

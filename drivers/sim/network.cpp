@@ -60,7 +60,7 @@ mono_ns network::one_arrival(link& l, mono_ns wire_done, prng& rng) noexcept {
 }
 
 std::size_t network::transmit(std::size_t src, std::size_t dst, std::uint32_t bytes, mono_ns now,
-                              prng& rng, mono_ns arrivals[2]) noexcept {
+                              prng& rng, mono_ns arrivals[max_arrivals]) noexcept {
     link& l = links_[src * nodes_ + dst];
     ++l.stats.frames;
     l.stats.bytes += bytes;
@@ -87,6 +87,11 @@ std::size_t network::transmit(std::size_t src, std::size_t dst, std::uint32_t by
         ++l.stats.duplicated;
         arrivals[n++] = one_arrival(l, wire_done, rng);
     }
+    // Drawn only when enabled, so the runs of every existing seed stay as they were.
+    if (l.p.replay > 0.0 && rng.chance(l.p.replay)) {
+        ++l.stats.replayed;
+        arrivals[n++] = wire_done + l.p.replay_after_ns;
+    }
     return n;
 }
 
@@ -99,6 +104,7 @@ link_stats network::totals() const noexcept {
         t.down += l.stats.down;
         t.duplicated += l.stats.duplicated;
         t.reordered += l.stats.reordered;
+        t.replayed += l.stats.replayed;
     }
     return t;
 }

@@ -25,6 +25,10 @@ struct link_params {
     mono_ns reorder_delay_ns = 100'000; ///< upper bound of that extra delay
     /** Bits per second; 0 = infinite. Frames on one link are serialized one after another. */
     std::uint64_t bandwidth_bps = 0;
+    /** Probability that a frame is also captured and arrives once more `replay_after_ns` later
+     *  (an attacker without the key replaying what it recorded, minutes later). */
+    double replay = 0.0;
+    mono_ns replay_after_ns = 0;
     bool up = true;
 };
 
@@ -35,6 +39,7 @@ struct link_stats {
     std::uint64_t down = 0;
     std::uint64_t duplicated = 0;
     std::uint64_t reordered = 0;
+    std::uint64_t replayed = 0;
 };
 
 class network {
@@ -65,11 +70,13 @@ public:
     void heal() noexcept;
 
     /**
-     * Decides the fate of one frame of `bytes` bytes sent at `now`: writes 0 (lost), 1 or 2
-     * (duplicated) arrival times to `arrivals` and returns how many.
+     * Decides the fate of one frame of `bytes` bytes sent at `now`: writes 0 (lost), 1, 2
+     * (duplicated) or 3 (replayed too) arrival times to `arrivals` and returns how many.
      */
+    static constexpr std::size_t max_arrivals = 3;
     [[nodiscard]] std::size_t transmit(std::size_t src, std::size_t dst, std::uint32_t bytes,
-                                       mono_ns now, prng& rng, mono_ns arrivals[2]) noexcept;
+                                       mono_ns now, prng& rng,
+                                       mono_ns arrivals[max_arrivals]) noexcept;
 
     [[nodiscard]] link_stats totals() const noexcept;
 

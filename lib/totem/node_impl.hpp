@@ -199,7 +199,8 @@ private:
     std::uint32_t idle_visits_ = 0;
     std::uint32_t aru_stuck_visits_ = 0;
     seq_t aru_stuck_value_ = 0;
-    bool saw_idle_token_ = false;
+    /** A hold cancel went out since our last token visit (one per idle stretch is enough). */
+    bool hold_cancel_sent_ = false;
     mono_ns retransmit_deadline_ = mono_ns_never;
     mono_ns loss_deadline_ = mono_ns_never;
     mono_ns hold_deadline_ = mono_ns_never;

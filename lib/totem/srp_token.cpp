@@ -208,7 +208,7 @@ void node_impl::originate_and_pass(mono_ns now, effects& out, bool may_hold) noe
     const bool idle = originated == 0 && retrans == 0 && t.rtr.empty() && t.aru == t.seq &&
                       queue_count_ == 0 && seq_unchanged_ && state_ == node_state::operational;
     idle_visits_ = idle ? idle_visits_ + 1 : 0;
-    saw_idle_token_ = idle;
+    hold_cancel_sent_ = false;
     if (may_hold && is_rep() && idle_visits_ >= cfg_.seqno_unchanged_const) {
         // Idle ring: keep the token instead of spinning it (corosync's token hold).
         token_held_idle_ = true;
@@ -283,6 +283,11 @@ void node_impl::on_hold_cancel(mono_ns now, const wire::header& hdr, effects& ou
     // that finds no token held (or the ring being left or formed) has nothing to act on.
     if (state_ != node_state::operational || !token_held_idle_) {
         ++stats_.control_stale;
+        // Still a member with data: our next visit must not start holding (the cancel may
+        // overtake the token on its way here).
+        if (state_ == node_state::operational) {
+            idle_visits_ = 0;
+        }
         return;
     }
     release_hold(now, out, true);
@@ -378,9 +383,14 @@ submit_result node_impl::submit(mono_ns now, wire::service svc, payload_ref ref,
     if (was_empty && state_ == node_state::operational) {
         if (token_held_idle_) {
             release_hold(now, out, true);
-        } else if (saw_idle_token_ && !is_rep()) {
+        } else if (!is_rep() && !hold_cancel_sent_ &&
+                   idle_visits_ + 2 >= cfg_.seqno_unchanged_const) {
+            // The representative holds the token after seqno_unchanged_const idle visits of
+            // its own, at most one rotation ahead of ours: only then can our data be waiting
+            // for a held token. Earlier, the token comes by anyway and a cancel is a wasted
+            // frame per message (one per submission on a lightly loaded ring, before).
             send_token_hold_cancel(out);
-            saw_idle_token_ = false;
+            hold_cancel_sent_ = true;
         }
     }
     return submit_result::ok;
