@@ -381,7 +381,12 @@ submit_result node_impl::submit(mono_ns now, wire::service svc, payload_ref ref,
     queued_bytes_ += data.size();
     ++stats_.messages_submitted;
     if (was_empty && state_ == node_state::operational) {
-        if (token_held_idle_) {
+        if (token_held_idle_ && members_.size() == 1) {
+            // Alone, the token comes straight back after every visit, so releasing it here
+            // would run a visit per submission of a batch (a client's ring, the generator), each
+            // originating into the one effects batch until it overflowed. The next tick visits.
+            hold_deadline_ = now;
+        } else if (token_held_idle_) {
             release_hold(now, out, true);
         } else if (!is_rep() && !hold_cancel_sent_ &&
                    idle_visits_ + 2 >= cfg_.seqno_unchanged_const) {

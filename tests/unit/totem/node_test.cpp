@@ -156,6 +156,23 @@ TEST(TotemNode, IdleRingHoldsTokenAndFreesBuffers) {
     EXPECT_EQ(h.deliveries(0).size(), 101u);
 }
 
+// A lone node's token comes straight back; a batch of submissions (a client's ring polled at
+// once) used to run a visit per submission, each originating into the same effects batch, until
+// the batch's bound tripped an assertion (ringcastd died so in the cluster suite).
+TEST(TotemNode, LoneNodeTakesABatchOfSubmissionsInOneInput) {
+    ring_harness h({1, 2, 3});
+    h.isolate(1);
+    h.isolate(2);
+    h.start();
+    h.run_for(100 * totem::ms);
+    ASSERT_EQ(h.node(0).members().size(), 1u);
+    ASSERT_EQ(h.node(0).state(), totem::node_state::operational);
+    const std::size_t before = h.deliveries(0).size();
+    ASSERT_EQ(h.submit_batch(0, 1'000, 100), 1'000u);
+    h.run_for(10 * totem::ms);
+    EXPECT_EQ(h.deliveries(0).size() - before, 1'000u);
+}
+
 } // namespace
 } // namespace ringcast::test
 

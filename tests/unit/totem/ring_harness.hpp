@@ -100,6 +100,26 @@ public:
         return r;
     }
 
+    /** Submits `count` messages of `len` bytes on node i in one effects batch (as a driver
+     *  polling a client's ring does), then drains. Returns how many were accepted. */
+    std::size_t submit_batch(std::size_t i, std::size_t count, std::size_t len) {
+        std::size_t ok = 0;
+        for (std::size_t k = 0; k < count; ++k) {
+            auto ref = next_ref_++;
+            auto& b = pool_[ref];
+            b.bytes.assign(len, static_cast<std::byte>(k));
+            b.refs = 1;
+            if (nodes_[i]->submit(now_, wire::service::agreed, ref, b.bytes, *fx_[i]) ==
+                totem::submit_result::ok) {
+                ++ok;
+            } else {
+                pool_.erase(ref);
+            }
+        }
+        drain(i);
+        return ok;
+    }
+
     /** Runs queued frames and timers for `duration` of virtual time in steps. */
     void run_for(mono_ns duration, mono_ns step = 10 * totem::us) {
         const mono_ns end = now_ + duration;
