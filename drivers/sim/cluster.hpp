@@ -202,7 +202,7 @@ private:
     void schedule_load(slot& n);
 
     totem::submit_result submit_buffer(slot& n, buffer_pool::index ref, std::uint32_t len,
-                                       wire::service svc);
+                                       wire::service svc, bool drain_now = true);
     void send(slot& n, const totem::send& s);
     void send_mcast(slot& n, const totem::send& s);
     bool seal_mcast(slot& n, const totem::send& s);

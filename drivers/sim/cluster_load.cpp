@@ -36,7 +36,8 @@ void cluster::schedule_load(slot& n) {
         return;
     }
     // Uniform inter-arrival in (0, 2/rate]: mean 1/rate with integer draws only.
-    const auto span_ns = static_cast<std::uint64_t>(2e9 / n.load.rate_per_s);
+    const double per_event = n.load.burst > 1 ? (1.0 + n.load.burst) / 2.0 : 1.0;
+    const auto span_ns = static_cast<std::uint64_t>(2e9 * per_event / n.load.rate_per_s);
     const mono_ns at = now_ + 1 + rng_.below(span_ns);
     sim_event e;
     e.at = at;
@@ -51,21 +52,30 @@ void cluster::on_load(const sim_event& e) {
     if (!n.up || e.a != n.load_gen || !n.load.enabled) {
         return;
     }
-    if (n.pending == buffer_pool::none) {
-        // A new message; its index is fixed only when the core accepts it, so a refused one
-        // keeps its bytes (and the index they name) for the retry.
-        const std::uint32_t len = n.load.sizes.sample(rng_);
-        n.pending_svc = rng_.chance(n.load.safe_fraction) ? wire::service::safe
-                                                          : wire::service::agreed;
-        n.pending_len = len;
-        n.pending = pool_.alloc(len);
-        generate_payload(n.id, n.accepted, len, 0, {pool_.data(n.pending), len});
-        pool_.set_len(n.pending, len);
-    }
-    const totem::submit_result r = submit_buffer(n, n.pending, n.pending_len, n.pending_svc);
-    if (r != totem::submit_result::would_block) {
+    const std::uint32_t count = n.load.burst > 1 ? 1 + rng_.below(n.load.burst) : 1;
+    for (std::uint32_t k = 0; k < count; ++k) {
+        if (n.pending == buffer_pool::none) {
+            // A new message; its index is fixed only when the core accepts it, so a refused
+            // one keeps its bytes (and the index they name) for the retry.
+            const std::uint32_t len = n.load.sizes.sample(rng_);
+            n.pending_svc = rng_.chance(n.load.safe_fraction) ? wire::service::safe
+                                                              : wire::service::agreed;
+            n.pending_len = len;
+            n.pending = pool_.alloc(len);
+            generate_payload(n.id, n.accepted, len, 0, {pool_.data(n.pending), len});
+            pool_.set_len(n.pending, len);
+        }
+        // The whole burst is one input: the effects are drained once, after it.
+        const totem::submit_result r =
+            submit_buffer(n, n.pending, n.pending_len, n.pending_svc, count == 1);
+        if (r == totem::submit_result::would_block) {
+            break;
+        }
         pool_.unref(n.pending); // accepted: the core holds its own reference now
         n.pending = buffer_pool::none;
+    }
+    if (count > 1) {
+        drain(n);
     }
     schedule_load(n);
 }
@@ -82,7 +92,7 @@ totem::submit_result cluster::submit(std::size_t i, wire::service svc, std::uint
 }
 
 totem::submit_result cluster::submit_buffer(slot& n, buffer_pool::index ref, std::uint32_t len,
-                                            wire::service svc) {
+                                            wire::service svc, bool drain_now) {
     const std::span<const std::byte> bytes{pool_.data(ref), len};
     const totem::submit_result r = n.core->submit(now_, svc, ref, bytes, fx_);
     if (r == totem::submit_result::ok) {
@@ -99,7 +109,9 @@ totem::submit_result cluster::submit_buffer(slot& n, buffer_pool::index ref, std
         error(n, fmt::format("contract: submit of {} B answered too_large (max {} B)", len,
                              n.cfg.max_message_size));
     }
-    drain(n);
+    if (drain_now) {
+        drain(n);
+    }
     return r;
 }
 

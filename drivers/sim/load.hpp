@@ -54,6 +54,10 @@ struct load_params {
     size_mix sizes;
     /** Fraction of submissions asking for safe delivery. */
     double safe_fraction = 0.5;
+    /** Each load event submits 1..burst messages (uniform) in one input, as a driver that polls
+     *  a client's ring takes what is there at once; events come less often to keep the rate.
+     *  1 draws nothing from the PRNG (runs without bursts replay as before). */
+    std::uint32_t burst = 1;
 };
 
 } // namespace ringcast::sim

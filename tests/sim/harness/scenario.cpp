@@ -162,6 +162,8 @@ scenario scenario_from_seed(std::uint64_t seed, const overrides& o) {
     s.clean_ns = 30 * ms;
     s.drain_limit_ns = 3000 * ms;
     s.liveness_bound_ns = 1000 * ms;
+    // Drawn last, so that every other parameter of a seed stays what it was before bursts.
+    s.load.burst = r.chance(0.4) ? static_cast<std::uint32_t>(r.between(2, 64)) : 1;
     if (o.schedule) {
         draw_schedule(seed, s);
     }
@@ -174,11 +176,13 @@ std::string describe(const scenario& s) {
     return fmt::format(
         "seed {}: {} nodes ({} senders), mtu {}, window {}/{}, queue {}, latency {} us "
         "+{} us jitter, loss {:.3f}, dup {:.3f}, reorder {:.3f} (<= {} us), bandwidth {} Gb/s, "
-        "alloc_fail {:.3f}, rate {:.0f}/s/sender, safe {:.1f}, lossy {} ms, token_timeout {} ms",
+        "alloc_fail {:.3f}, rate {:.0f}/s/sender in bursts of <= {}, safe {:.1f}, lossy {} ms, "
+        "token_timeout {} ms",
         s.seed, s.cluster.nodes, s.senders.size(), c.mtu, c.window_size, c.max_messages,
         c.send_queue_max, l.latency_ns / us, l.jitter_ns / us, l.loss, l.duplicate, l.reorder,
         l.reorder_delay_ns / us, l.bandwidth_bps / 1'000'000'000, s.cluster.alloc_fail,
-        s.load.rate_per_s, s.load.safe_fraction, s.lossy_ns / ms, c.token_timeout_ns / ms) +
+        s.load.rate_per_s, s.load.burst, s.load.safe_fraction, s.lossy_ns / ms,
+        c.token_timeout_ns / ms) +
            describe_schedule(s);
 }
 
