@@ -83,7 +83,9 @@ TEST_P(fault_test, checker_reports_it) {
     const fault_case& f = GetParam();
     std::string seen;
     int controls = 0;
-    for (std::uint64_t seed = 1; seed <= 12 && controls < 3; ++seed) {
+    // Whether a run exposes a fault depends on timing (frames in flight when the ring breaks):
+    // up to eight seeds whose control passes, the first run that shows it ends the test.
+    for (std::uint64_t seed = 1; seed <= 16 && controls < 8; ++seed) {
         scenario s = fault_scenario(seed, f);
         s.faults = 0;
         const run_result control = run_scenario(s);
