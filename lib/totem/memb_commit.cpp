@@ -114,6 +114,21 @@ void node_impl::on_commit(mono_ns now, const wire::header& hdr, const wire::comm
             ignored(stats_.control_stale, raised); // another round's, or an old ring's
             return;
         }
+        // A formation is entered once. In gather we have left the last one we entered
+        // (commit_ring_) on a token loss or a join, and an entry of ours already filled in says
+        // we took part in an older one; either way it is abandoned. Its other members resend
+        // their last copy every token_retransmit until their own loss timeout, so copies keep
+        // arriving: taken as a first pass, they pulled every node (the representative too) back
+        // into the same formation, each stuck behind a neighbour that had moved on, and no new
+        // round could start (seed 888005784: 16 nodes re-entered ring 1.12 about 60 times each
+        // over 1.2 s). corosync gets the same by adopting the commit token's ring id on entering
+        // commit: a later copy is not newer than its own ring.
+        const auto mine = std::find_if(c.members.begin(), c.members.end(),
+                                       [this](const wire::commit_member& m) { return m.id == cfg_.self; });
+        if (hdr.ring == commit_ring_ || (mine != c.members.end() && mine->old_ring != ring_id{})) {
+            ignored(stats_.control_stale, raised);
+            return;
+        }
         out.push_event({event_kind::ring_seq_persist, node_id_none, hdr.ring.seq});
         state_ = node_state::commit;
         commit_ring_ = hdr.ring;
