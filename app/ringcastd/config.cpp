@@ -575,7 +575,7 @@ void check_clients(const checker& c, daemon_config& cfg) {
     }
     c.require(k.socket.size() <= 107 && k.socket.front() == '/', "[clients].socket",
               "an absolute path of at most 107 bytes");
-    constexpr std::uint64_t group_header = 88; // lib/shm group_wire.hpp
+    constexpr std::uint64_t group_header = 88; // the largest: lib/shm group_wire.hpp group_header_max
     const auto ring_ok = [](std::uint64_t b) {
         return b >= 4096 && b <= (1ull << 30) && (b & (b - 1)) == 0;
     };

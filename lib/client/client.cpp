@@ -144,7 +144,8 @@ int submit(ringcast_handle& h, shm::group_msg_kind kind, std::string_view group,
     if (len > h.region.header->max_message_size) {
         return RINGCAST_EMSGSIZE;
     }
-    const auto total = static_cast<std::uint32_t>(shm::group_header_size + len);
+    const std::size_t header = shm::group_header_size(group.size());
+    const auto total = static_cast<std::uint32_t>(header + len);
     shm::claim_result cr = h.submit.claim(total);
     if (cr.err == shm::errc::full) {
         if (h.submit.prepare_wait(total)) {
@@ -160,9 +161,9 @@ int submit(ringcast_handle& h, shm::group_msg_kind kind, std::string_view group,
     gh.kind = kind;
     gh.sender = {h.region.header->node, h.region.header->pid, h.region.header->client};
     gh.name = group;
-    shm::encode_group_header(cr.payload.first<shm::group_header_size>(), gh);
+    (void)shm::encode_group_header(cr.payload, gh);
     if (len != 0) {
-        std::memcpy(cr.payload.data() + shm::group_header_size, data, len);
+        std::memcpy(cr.payload.data() + header, data, len);
     }
     shm::record_meta meta;
     meta.seq = ++h.submitted;
@@ -173,14 +174,14 @@ int submit(ringcast_handle& h, shm::group_msg_kind kind, std::string_view group,
 }
 
 void dispatch_message(ringcast_handle& h, const shm::peek_result& r) {
-    if (r.payload.size() < shm::group_header_size || h.cb.deliver == nullptr) {
+    if (h.cb.deliver == nullptr) {
         return;
     }
-    std::byte copy[shm::group_header_size];
-    std::memcpy(copy, r.payload.data(), sizeof copy);
+    std::byte copy[shm::group_header_max];
+    const std::size_t n = std::min(r.payload.size(), sizeof copy);
+    std::memcpy(copy, r.payload.data(), n);
     shm::group_header gh;
-    if (shm::parse_group_header(std::span<const std::byte, shm::group_header_size>(copy), gh) !=
-        shm::errc::ok) {
+    if (shm::parse_group_header(std::span<const std::byte>(copy, n), gh) != shm::errc::ok) {
         return;
     }
     std::memcpy(h.name, gh.name.data(), gh.name.size());
@@ -188,8 +189,8 @@ void dispatch_message(ringcast_handle& h, const shm::peek_result& r) {
     ringcast_message m{};
     m.group = h.name;
     m.sender = {gh.sender.node, gh.sender.pid, gh.sender.client};
-    m.data = r.payload.data() + shm::group_header_size;
-    m.len = r.payload.size() - shm::group_header_size;
+    m.data = r.payload.data() + gh.size;
+    m.len = r.payload.size() - gh.size;
     m.seq = r.header.seq;
     m.service = (r.header.flags & shm::record_flag_safe) != 0 ? RINGCAST_SAFE : RINGCAST_AGREED;
     h.cb.deliver(h.cb.ctx, &m);

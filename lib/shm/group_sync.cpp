@@ -13,16 +13,19 @@ namespace ringcast::shm {
 
 namespace {
 
+// A sync report names no group.
+constexpr std::size_t sync_header_size = group_header_size(0);
+
 void start_chunk(node_id self, ring_id ring, std::vector<std::byte>& out,
                  std::vector<sync_chunk>& chunks) {
-    chunks.push_back({out.size(), group_header_size + sync_body_fixed});
-    out.resize(out.size() + group_header_size + sync_body_fixed);
+    chunks.push_back({out.size(), sync_header_size + sync_body_fixed});
+    out.resize(out.size() + sync_header_size + sync_body_fixed);
     std::byte* p = out.data() + chunks.back().offset;
     group_header h;
     h.kind = group_msg_kind::sync;
     h.sender = member{self, 0, 0};
-    encode_group_header(std::span<std::byte, group_header_size>(p, group_header_size), h);
-    std::byte* b = p + group_header_size;
+    (void)encode_group_header(std::span<std::byte>(p, sync_header_size), h);
+    std::byte* b = p + sync_header_size;
     std::memset(b, 0, sync_body_fixed);
     store_be<std::uint32_t>(b, ring.rep);
     store_be<std::uint64_t>(b + 8, ring.seq);
@@ -31,7 +34,7 @@ void start_chunk(node_id self, ring_id ring, std::vector<std::byte>& out,
 void finish_chunk(std::vector<std::byte>& out, const sync_chunk& c, std::uint32_t count,
                   bool last) {
     std::byte* p = out.data() + c.offset;
-    store_be<std::uint32_t>(p + group_header_size + 16, count);
+    store_be<std::uint32_t>(p + sync_header_size + 16, count);
     if (last) {
         p[5] = std::byte{group_flag_sync_last}; // group header flags
     }

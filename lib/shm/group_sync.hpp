@@ -36,7 +36,7 @@ inline constexpr std::size_t sync_entry_max = 1 + group_name_max + 8;
  *  config value, so every node accepts or drops a given payload alike. */
 inline constexpr std::size_t sync_payload_max = 16384;
 /** Smallest payload that holds one entry of any name. */
-inline constexpr std::size_t sync_payload_min = group_header_size + sync_body_fixed + sync_entry_max;
+inline constexpr std::size_t sync_payload_min = group_header_size(0) + sync_body_fixed + sync_entry_max;
 
 /** One process in one group, as its own node reports it. */
 struct sync_entry {

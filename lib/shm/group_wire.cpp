@@ -23,10 +23,11 @@ bool group_name_ok(std::string_view name) noexcept {
     return true;
 }
 
-void encode_group_header(std::span<std::byte, group_header_size> out,
-                         const group_header& h) noexcept {
+std::size_t encode_group_header(std::span<std::byte> out, const group_header& h) noexcept {
     RC_ASSERT(h.name.size() <= group_name_max);
-    std::memset(out.data(), 0, out.size());
+    const std::size_t size = group_header_size(h.name.size());
+    RC_ASSERT(out.size() >= size);
+    std::memset(out.data(), 0, size);
     store_be<std::uint16_t>(&out[0], group_magic);
     out[2] = std::byte{group_version};
     out[3] = static_cast<std::byte>(h.kind);
@@ -36,13 +37,13 @@ void encode_group_header(std::span<std::byte, group_header_size> out,
     store_be<std::uint32_t>(&out[12], h.sender.pid);
     store_be<std::uint32_t>(&out[16], h.sender.client);
     if (!h.name.empty()) { // a leave-all has no name (and may have no pointer)
-        std::memcpy(&out[24], h.name.data(), h.name.size());
+        std::memcpy(&out[group_header_fixed], h.name.data(), h.name.size());
     }
+    return size;
 }
 
-errc parse_group_header(std::span<const std::byte, group_header_size> in,
-                        group_header& out) noexcept {
-    if (load_be<std::uint16_t>(&in[0]) != group_magic ||
+errc parse_group_header(std::span<const std::byte> in, group_header& out) noexcept {
+    if (in.size() < group_header_fixed || load_be<std::uint16_t>(&in[0]) != group_magic ||
         std::to_integer<std::uint8_t>(in[2]) != group_version ||
         load_be<std::uint16_t>(&in[6]) != 0 || load_be<std::uint32_t>(&in[20]) != 0) {
         return errc::bad_group;
@@ -57,12 +58,17 @@ errc parse_group_header(std::span<const std::byte, group_header_size> in,
     if (kind < 1 || kind > 4 || name_len > group_name_max || (flags & ~allowed_flags) != 0) {
         return errc::bad_group;
     }
+    const std::size_t size = group_header_size(name_len);
+    if (in.size() < size) {
+        return errc::bad_group;
+    }
     out.kind = static_cast<group_msg_kind>(kind);
     out.flags = flags;
     out.sender.node = load_be<std::uint32_t>(&in[8]);
     out.sender.pid = load_be<std::uint32_t>(&in[12]);
     out.sender.client = load_be<std::uint32_t>(&in[16]);
-    out.name = {reinterpret_cast<const char*>(&in[24]), name_len};
+    out.name = {reinterpret_cast<const char*>(&in[group_header_fixed]), name_len};
+    out.size = static_cast<std::uint32_t>(size);
     // Only a leave may name no group (leave all), a sync never does; zero padding after the
     // name is required.
     const bool name_ok = out.kind == group_msg_kind::sync ? name_len == 0
@@ -71,7 +77,7 @@ errc parse_group_header(std::span<const std::byte, group_header_size> in,
     if (!name_ok || out.sender.node == node_id_none) {
         return errc::bad_group;
     }
-    for (std::size_t i = 24 + name_len; i < group_header_size; ++i) {
+    for (std::size_t i = group_header_fixed + name_len; i < size; ++i) {
         if (in[i] != std::byte{0}) {
             return errc::bad_group;
         }

@@ -2,22 +2,24 @@
 // The process-group header at the front of every application payload that goes through the ring
 // (submit ring, Totem, delivery ring), and the encoding of a view change in a delivery record.
 //
-// The group header travels between nodes, so it is big-endian with a fixed size; it is parsed
-// into a private struct once (parse_group_header) and never re-read from shared memory.
+// The group header travels between nodes, so it is big-endian; it is parsed into a private
+// struct once (parse_group_header) and never re-read from shared memory. It carries the group's
+// name, and only as many bytes of it as the name has: the header rides with every message, and
+// a fixed 88 bytes made a 64-byte message 152 bytes on the wire (8 per frame instead of 12).
 //
 //   off  size
 //     0     2  magic 0x5247 ("RG")
-//     2     1  version (1)
+//     2     1  version (2)
 //     3     1  kind: 1 data, 2 join, 3 leave, 4 sync (a node's state-sync report, group_sync.hpp)
-//     4     1  name length (1..64; 0 for leave = leave every group, always 0 for sync)
+//     4     1  name length n (1..64; 0 for leave = leave every group, always 0 for sync)
 //     5     1  flags (group_flag_*)
 //     6     2  reserved, 0
 //     8     4  sender node
 //    12     4  sender pid
 //    16     4  sender client id (unique per daemon run)
 //    20     4  reserved, 0
-//    24    64  group name, zero-padded (no NUL inside the name)
-//    88        data
+//    24     n  group name (no NUL inside the name), then zeros up to a multiple of 8 bytes
+//    group_header_size(n)  data (8-byte aligned within the message)
 
 #include <cstddef>
 #include <cstdint>
@@ -29,10 +31,17 @@
 
 namespace ringcast::shm {
 
-inline constexpr std::size_t group_header_size = 88;
+inline constexpr std::size_t group_header_fixed = 24;
 inline constexpr std::size_t group_name_max = 64;
+/** The largest header (a 64-byte name): a buffer this big holds any header. */
+inline constexpr std::size_t group_header_max = 88;
+/** The size of a header whose name has `name_len` bytes (padded to 8). */
+[[nodiscard]] constexpr std::size_t group_header_size(std::size_t name_len) noexcept {
+    return (group_header_fixed + name_len + 7) & ~std::size_t{7};
+}
+static_assert(group_header_size(group_name_max) == group_header_max);
 inline constexpr std::uint16_t group_magic = 0x5247;
-inline constexpr std::uint8_t group_version = 1;
+inline constexpr std::uint8_t group_version = 2;
 
 enum class group_msg_kind : std::uint8_t { data = 1, join = 2, leave = 3, sync = 4 };
 
@@ -56,21 +65,26 @@ struct group_header {
     std::uint8_t flags = 0;
     member sender;
     std::string_view name;
+    /** Bytes the header takes in its message (group_header_size of the name); set by parse. */
+    std::uint32_t size = 0;
 };
 
-/** Writes a header into out[0..group_header_size). name must satisfy group_name_ok (or be empty
- *  for a leave-all). */
-void encode_group_header(std::span<std::byte, group_header_size> out, const group_header& h) noexcept;
+/** Writes a header into out[0..group_header_size(h.name.size())), which `out` must hold; name
+ *  must satisfy group_name_ok (or be empty for a leave-all).
+ *  @return the header's size: the message's data starts there. */
+std::size_t encode_group_header(std::span<std::byte> out, const group_header& h) noexcept;
 
 /** True for 1..64 bytes with no NUL and no control characters. */
 [[nodiscard]] bool group_name_ok(std::string_view name) noexcept;
 
 /**
- * Parses a header from `in` (already copied out of shared memory by the caller), whose name
- * the result views.
- * @return ok, or bad_group for a wrong magic/version/kind, a bad name or non-zero reserved bytes.
+ * Parses a header from the front of `in` (the first min(message length, group_header_max) bytes
+ * of a message, already copied out of shared memory by the caller), whose name the result views;
+ * sets out.size.
+ * @return ok, or bad_group for a wrong magic/version/kind, a bad name, non-zero reserved or
+ *         padding bytes, or a header longer than `in`.
  */
-errc parse_group_header(std::span<const std::byte, group_header_size> in, group_header& out) noexcept;
+errc parse_group_header(std::span<const std::byte> in, group_header& out) noexcept;
 
 /** Why a view changed. */
 enum class view_reason : std::uint8_t {

@@ -129,7 +129,7 @@ bool client_hub::next_submission_lcore(std::uint16_t s, submission& out) noexcep
         // The daemon leaves every group on the dead client's behalf, through the total order,
         // so every node sees it leave at the same point.
         out.svc = wire::service::agreed;
-        out.payload = {c.leave_msg, group_header_size};
+        out.payload = {c.leave_msg, group_header_size(0)}; // a leave of every group: no name
         out.ref = make_ref(s, c.gen, c.fifo_tail);
         c.last_join = false;
         return true;
@@ -153,17 +153,22 @@ bool client_hub::next_submission_lcore(std::uint16_t s, submission& out) noexcep
         return false;
     }
     if (r.header.kind != static_cast<std::uint16_t>(record_kind::message) ||
-        r.payload.size() < group_header_size ||
-        r.payload.size() > group_header_size + cfg_.max_message_size ||
+        r.payload.size() < group_header_fixed ||
+        r.payload.size() > group_header_max + cfg_.max_message_size ||
         (r.header.flags & ~record_flag_safe) != 0) {
         drop_lcore(s, "submit record: wrong kind, flags or size");
         return false;
     }
-    std::byte copy[group_header_size];
-    std::memcpy(copy, r.payload.data(), sizeof copy);
+    std::byte copy[group_header_max];
+    const std::size_t n = std::min(r.payload.size(), sizeof copy);
+    std::memcpy(copy, r.payload.data(), n);
     group_header h;
-    if (parse_group_header(std::span<const std::byte, group_header_size>(copy), h) != errc::ok) {
+    if (parse_group_header(std::span<const std::byte>(copy, n), h) != errc::ok) {
         drop_lcore(s, "submit record: bad group header");
+        return false;
+    }
+    if (r.payload.size() - h.size > cfg_.max_message_size) {
+        drop_lcore(s, "submit record: wrong kind, flags or size");
         return false;
     }
     if (h.kind == group_msg_kind::sync) {
@@ -267,7 +272,7 @@ void client_hub::drop_lcore(std::uint16_t s, std::string_view reason) noexcept {
     leave.kind = group_msg_kind::leave;
     leave.flags = group_flag_client_gone;
     leave.sender = member{cfg_.self, c.who.pid, c.who.id};
-    encode_group_header(std::span<std::byte, group_header_size>(c.leave_msg), leave);
+    (void)encode_group_header(c.leave_msg, leave);
     if (c.has_backlog) {
         c.has_backlog = false;
         --backlogged_clients_;
@@ -343,14 +348,16 @@ bool client_hub::deliver(node_id origin, wire::service svc, seq_t seq,
 
 bool client_hub::deliver(node_id origin, wire::service svc, seq_t seq,
                          std::span<const totem::segment> segs) noexcept {
-    if (total_length(segs) < group_header_size) {
+    const std::uint64_t total = total_length(segs);
+    if (total < group_header_fixed) {
         ++stats_.dropped_bad_group;
         return false;
     }
-    std::byte copy[group_header_size];
-    gather(copy, segs, sizeof copy);
+    std::byte copy[group_header_max];
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(total, sizeof copy));
+    gather(copy, segs, n);
     group_header h;
-    if (parse_group_header(std::span<const std::byte, group_header_size>(copy), h) != errc::ok) {
+    if (parse_group_header(std::span<const std::byte>(copy, n), h) != errc::ok) {
         ++stats_.dropped_bad_group;
         return false;
     }
@@ -467,7 +474,7 @@ void client_hub::build_sync_report_lcore() {
     sync_chunks_.clear();
     sync_next_ = 0;
     encode_sync_report(cfg_.self, sync_ring_, sync_local_,
-                       group_header_size + std::size_t{cfg_.max_message_size}, sync_out_,
+                       group_header_max + std::size_t{cfg_.max_message_size}, sync_out_,
                        sync_chunks_);
 }
 
@@ -485,8 +492,7 @@ void client_hub::deliver_sync_lcore(node_id origin, const group_header& h,
     gather(sync_in_.data(), segs, len);
     ring_id ring;
     sync_entries_.clear();
-    if (!parse_sync_body(std::span<const std::byte>(sync_in_.data() + group_header_size,
-                                                    len - group_header_size),
+    if (!parse_sync_body(std::span<const std::byte>(sync_in_.data() + h.size, len - h.size),
                          ring, sync_entries_)) {
         ++stats_.dropped_bad_sync;
         return;

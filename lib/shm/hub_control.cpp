@@ -36,7 +36,7 @@ std::uint32_t deliver_record_max(const hub_config& c) noexcept {
     // A sync view may name every member as joined and every former one as left.
     const std::size_t view =
         view_event_size(c.group_members_max, c.group_members_max, c.group_members_max);
-    return static_cast<std::uint32_t>(std::max({group_header_size + c.max_message_size, view,
+    return static_cast<std::uint32_t>(std::max({group_header_max + c.max_message_size, view,
                                                 config_event_size(wire::max_nodes)}));
 }
 
@@ -62,7 +62,7 @@ const char* validate(const hub_config& c) noexcept {
     if (c.max_message_size == 0 || c.max_message_size > (64u << 20)) {
         return "max_message_size out of range 1..67108864";
     }
-    if (record_size(group_header_size + c.max_message_size) > c.submit_ring_bytes / 2 ||
+    if (record_size(group_header_max + c.max_message_size) > c.submit_ring_bytes / 2 ||
         record_size(deliver_record_max(c)) > c.deliver_ring_bytes / 2) {
         return "a ring must hold at least two messages of max_message_size";
     }
@@ -86,7 +86,7 @@ client_hub::client_hub(hub_config cfg) : cfg_(std::move(cfg)), groups_(cfg_.self
     }
     sizes_.submit_capacity = cfg_.submit_ring_bytes;
     sizes_.deliver_capacity = cfg_.deliver_ring_bytes;
-    sizes_.submit_record_max = static_cast<std::uint32_t>(group_header_size + cfg_.max_message_size);
+    sizes_.submit_record_max = static_cast<std::uint32_t>(group_header_max + cfg_.max_message_size);
     sizes_.deliver_record_max = deliver_record_max(cfg_);
     slots_ = std::make_unique<slot[]>(cfg_.max_clients);
     active_.reserve(cfg_.max_clients);

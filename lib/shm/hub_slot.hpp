@@ -61,7 +61,7 @@ struct client_hub::slot {
     bool watching = false;  // configuration records go to this client (it set the region flag)
     std::uint32_t groups_joined = 0;
     std::uint32_t joins_pending = 0;
-    std::byte leave_msg[group_header_size] = {};
+    std::byte leave_msg[group_header_max] = {};
     char reason[120] = {}; // why the lcore dropped it (logged by control)
 };
 

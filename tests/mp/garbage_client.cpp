@@ -76,13 +76,14 @@ void put_group_record(session& s, const group_header& gh, std::size_t data_len,
                       F spoil = [](std::span<std::byte>) {}) {
     producer p(s.region.submit, s.region.submit_data, s.region.submit->capacity,
                s.region.submit->record_max);
-    claim_result cr = p.claim(static_cast<std::uint32_t>(group_header_size + data_len));
+    const std::size_t header = group_header_size(gh.name.size());
+    claim_result cr = p.claim(static_cast<std::uint32_t>(header + data_len));
     if (cr.err != errc::ok) {
         std::fprintf(stderr, "garbage_client: claim failed\n");
         return;
     }
-    encode_group_header(cr.payload.first<group_header_size>(), gh);
-    std::memset(cr.payload.data() + group_header_size, 0x42, data_len);
+    (void)encode_group_header(cr.payload, gh);
+    std::memset(cr.payload.data() + header, 0x42, data_len);
     spoil(cr.payload);
     (void)p.commit(record_meta{1, gh.sender.node, 0, record_kind::message, 0});
 }

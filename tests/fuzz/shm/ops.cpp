@@ -46,7 +46,7 @@ bool hub_session::open(bool disconnect_policy) {
     cfg.group_members_max = 8;
     cfg.slow_consumer =
         disconnect_policy ? shm::slow_consumer_policy::disconnect : shm::slow_consumer_policy::block;
-    cfg.slow_consumer_bound_bytes = 2 * shm::record_size(shm::group_header_size + max_message);
+    cfg.slow_consumer_bound_bytes = 2 * shm::record_size(shm::group_header_max + max_message);
     cfg.slow_consumer_timeout_ns = 5'000'000;
     cfg.log = [](std::string_view) {};
     hub_ = std::make_unique<shm::client_hub>(cfg);
@@ -96,11 +96,6 @@ void hub_session::write_record(byte_reader& r) {
     const std::uint8_t shape = r.u8();
     const std::uint8_t harm = r.u8();
     const std::uint32_t data_len = r.u16() % (max_message + 16);
-    const std::uint32_t length = static_cast<std::uint32_t>(shm::group_header_size) + data_len;
-    const shm::claim_result c = client_.producer().claim(length);
-    if (c.err != shm::errc::ok) {
-        return;
-    }
     shm::group_header h;
     h.kind = static_cast<shm::group_msg_kind>(1 + shape % 3);
     h.sender = shm::member{self, client_.pid(), client_.id()};
@@ -108,16 +103,22 @@ void hub_session::write_record(byte_reader& r) {
     if (h.kind == shm::group_msg_kind::leave && (shape & 0x20) != 0) {
         h.name = {};
     }
-    shm::encode_group_header(c.payload.first<shm::group_header_size>(), h);
+    const std::size_t header = shm::group_header_size(h.name.size());
+    const std::uint32_t length = static_cast<std::uint32_t>(header) + data_len;
+    const shm::claim_result c = client_.producer().claim(length);
+    if (c.err != shm::errc::ok) {
+        return;
+    }
+    (void)shm::encode_group_header(c.payload, h);
     for (std::uint32_t k = 0; k < data_len; ++k) {
-        c.payload[shm::group_header_size + k] = static_cast<std::byte>(k);
+        c.payload[header + k] = static_cast<std::byte>(k);
     }
     shm::record_meta meta;
     meta.seq = seq_;
     meta.flags = (shape & 0x40) != 0 ? shm::record_flag_safe : 0;
     if ((harm & 1) != 0) {
         // Overwrite one byte of the group header (magic, kind, sender, name, reserved...).
-        c.payload[((harm >> 1) & 0x7F) % shm::group_header_size] ^= static_cast<std::byte>(r.u8() | 1);
+        c.payload[((harm >> 1) & 0x7F) % header] ^= static_cast<std::byte>(r.u8() | 1);
     }
     if ((harm & 0x80) != 0) {
         meta.kind = static_cast<shm::record_kind>(harm & 3);
@@ -159,15 +160,17 @@ totem::submit_result hub_session::accept(const shm::hub_client& who, wire::servi
                                          std::span<const std::byte> payload,
                                          totem::payload_ref ref) {
     FUZZ_REQUIRE(shm::client_hub::owns(ref), "a submission with a ref the hub does not own");
-    FUZZ_REQUIRE(payload.size() >= shm::group_header_size &&
-                     payload.size() <= shm::group_header_size + max_message,
+    FUZZ_REQUIRE(payload.size() >= shm::group_header_fixed &&
+                     payload.size() <= shm::group_header_max + max_message,
                  "a submission of %zu bytes", payload.size());
-    std::byte copy[shm::group_header_size];
-    std::memcpy(copy, payload.data(), sizeof copy);
+    std::byte copy[shm::group_header_max];
+    const std::size_t n = std::min(payload.size(), sizeof copy);
+    std::memcpy(copy, payload.data(), n);
     shm::group_header h;
-    FUZZ_REQUIRE(shm::parse_group_header(std::span<const std::byte, shm::group_header_size>(copy),
-                                         h) == shm::errc::ok,
+    FUZZ_REQUIRE(shm::parse_group_header(std::span<const std::byte>(copy, n), h) == shm::errc::ok,
                  "a submission whose group header does not parse");
+    FUZZ_REQUIRE(payload.size() - h.size <= max_message,
+                 "a submission of %zu data bytes", payload.size() - h.size);
     if (who.id == 0) {
         check_sync_report(h, payload);
         held_.push_back({ref, svc, payload});
@@ -186,7 +189,7 @@ totem::submit_result hub_session::accept(const shm::hub_client& who, wire::servi
         // The one record the hub writes for a client: the leave of a client it dropped.
         FUZZ_REQUIRE(h.kind == shm::group_msg_kind::leave &&
                          h.flags == shm::group_flag_client_gone && h.name.empty() &&
-                         payload.size() == shm::group_header_size,
+                         payload.size() == shm::group_header_size(0),
                      "a submission from outside the client's ring that is not its leave");
     } else {
         FUZZ_REQUIRE(payload.data() - data >= static_cast<std::ptrdiff_t>(sizeof(shm::record_header)),
@@ -226,7 +229,7 @@ void hub_session::check_sync_report(const shm::group_header& h,
     ring_id ring;
     std::vector<shm::sync_entry> entries;
     entries.reserve(shm::sync_payload_max); // parse_sync_body never grows it
-    FUZZ_REQUIRE(shm::parse_sync_body(payload.subspan(shm::group_header_size), ring, entries),
+    FUZZ_REQUIRE(shm::parse_sync_body(payload.subspan(h.size), ring, entries),
                  "this node's own sync report does not parse");
     for (const shm::sync_entry& e : entries) {
         FUZZ_REQUIRE(shm::group_name_ok(e.name), "a sync report entry with a bad group name");
@@ -249,7 +252,7 @@ void hub_session::release(std::size_t n, bool loopback) {
 
 void hub_session::deliver_remote(byte_reader& r) {
     const std::uint8_t b = r.u8();
-    std::byte msg[shm::group_header_size + 64] = {};
+    std::byte msg[shm::group_header_max + 64] = {};
     shm::group_header h;
     h.kind = static_cast<shm::group_msg_kind>(1 + b % 3);
     h.flags = (b & 0x80) != 0 ? shm::group_flag_client_gone : 0;
@@ -259,15 +262,13 @@ void hub_session::deliver_remote(byte_reader& r) {
     if (h.kind == shm::group_msg_kind::leave && (b & 0x20) != 0) {
         h.name = {};
     }
-    shm::encode_group_header(std::span<std::byte, shm::group_header_size>(msg,
-                                                                           shm::group_header_size),
-                             h);
-    const std::size_t extra = r.bytes(msg + shm::group_header_size, r.u8() % 65);
+    const std::size_t header = shm::encode_group_header(msg, h);
+    const std::size_t extra = r.bytes(msg + header, r.u8() % 65);
     if ((b & 2) != 0) {
-        msg[r.u8() % shm::group_header_size] ^= std::byte{0x10};
+        msg[r.u8() % header] ^= std::byte{0x10};
     }
     hub_->deliver(origin, (b & 1) != 0 ? wire::service::safe : wire::service::agreed, ++seq_,
-                  std::span<const std::byte>(msg, shm::group_header_size + extra));
+                  std::span<const std::byte>(msg, header + extra));
 }
 
 void hub_session::configuration(byte_reader& r) {

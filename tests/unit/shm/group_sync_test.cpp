@@ -127,17 +127,14 @@ struct node {
     apply_result feed(std::size_t at, const input& in) {
         if (in.kind == group_msg_kind::sync) {
             group_header h;
-            EXPECT_EQ(parse_group_header(std::span<const std::byte, group_header_size>(
-                                             in.report.data(), group_header_size),
-                                         h),
-                      errc::ok);
+            EXPECT_EQ(parse_group_header(in.report, h), errc::ok);
             EXPECT_EQ(h.kind, group_msg_kind::sync);
             EXPECT_EQ(h.sender, (member{in.origin, 0, 0}));
             std::vector<sync_entry> entries;
             entries.reserve(sync_payload_max / 10);
             ring_id ring;
             EXPECT_TRUE(parse_sync_body(
-                std::span<const std::byte>(in.report).subspan(group_header_size), ring, entries));
+                std::span<const std::byte>(in.report).subspan(h.size), ring, entries));
             return table.apply_sync(in.origin, ring, entries,
                                     (h.flags & group_flag_sync_last) != 0, recorder(at));
         }
@@ -172,12 +169,13 @@ TEST(shm_group_sync, report_codec_round_trips_in_bounded_payloads) {
         const std::span<const std::byte> p(out.data() + chunks[i].offset, chunks[i].size);
         ASSERT_LE(p.size(), 1024u);
         group_header h;
-        ASSERT_EQ(parse_group_header(p.first<group_header_size>(), h), errc::ok);
+        ASSERT_EQ(parse_group_header(p, h), errc::ok);
+        EXPECT_EQ(h.size, group_header_size(0)) << "a sync report names no group";
         EXPECT_EQ(h.kind, group_msg_kind::sync);
         EXPECT_EQ(h.sender, (member{3, 0, 0}));
         EXPECT_EQ((h.flags & group_flag_sync_last) != 0, i + 1 == chunks.size());
         ring_id r;
-        ASSERT_TRUE(parse_sync_body(p.subspan(group_header_size), r, back));
+        ASSERT_TRUE(parse_sync_body(p.subspan(h.size), r, back));
         EXPECT_EQ(r, ring);
     }
     ASSERT_EQ(back.size(), entries.size());
@@ -191,7 +189,7 @@ TEST(shm_group_sync, report_codec_round_trips_in_bounded_payloads) {
     chunks.clear();
     encode_sync_report(3, ring, {}, 0, out, chunks);
     ASSERT_EQ(chunks.size(), 1u) << "no members is still a report";
-    EXPECT_EQ(chunks[0].size, group_header_size + sync_body_fixed);
+    EXPECT_EQ(chunks[0].size, group_header_size(0) + sync_body_fixed);
 }
 
 TEST(shm_group_sync, malformed_bodies_are_rejected) {
@@ -199,7 +197,7 @@ TEST(shm_group_sync, malformed_bodies_are_rejected) {
     std::vector<std::byte> out;
     std::vector<sync_chunk> chunks;
     encode_sync_report(1, ring_id{1, 1}, entries, 0, out, chunks);
-    const std::vector<std::byte> good(out.begin() + group_header_size, out.end());
+    const std::vector<std::byte> good(out.begin() + group_header_size(0), out.end());
     std::vector<sync_entry> e;
     e.reserve(64);
     ring_id r;

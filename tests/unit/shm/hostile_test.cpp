@@ -164,24 +164,31 @@ TEST(shm_hostile, random_region_headers_are_refused) {
 
 TEST(shm_hostile, random_group_headers_and_view_records_are_refused) {
     std::mt19937_64 rng(15);
-    std::byte buf[group_header_size];
+    std::byte buf[group_header_max];
     group_header h;
     h.kind = group_msg_kind::data;
     h.sender = {1, 2, 3};
     h.name = "orders";
-    encode_group_header(std::span<std::byte, group_header_size>(buf), h);
+    const std::size_t size = encode_group_header(buf, h);
+    EXPECT_EQ(size, 32u) << "24 fixed bytes and the name, padded to 8";
     group_header got;
-    ASSERT_EQ(parse_group_header(std::span<const std::byte, group_header_size>(buf), got), errc::ok);
+    ASSERT_EQ(parse_group_header(std::span<const std::byte>(buf, size), got), errc::ok);
     EXPECT_EQ(got.name, "orders");
     EXPECT_EQ(got.sender, h.sender);
+    EXPECT_EQ(got.size, size);
+    // Cut short anywhere, the header is refused (a message shorter than its own header).
+    for (std::size_t n = 0; n < size; ++n) {
+        EXPECT_EQ(parse_group_header(std::span<const std::byte>(buf, n), got), errc::bad_group) << n;
+    }
     int accepted = 0;
     for (int i = 0; i < 100000; ++i) {
-        std::byte m[group_header_size];
-        std::memcpy(m, buf, sizeof m);
-        m[rng() % sizeof m] = static_cast<std::byte>(rng());
-        if (parse_group_header(std::span<const std::byte, group_header_size>(m), got) == errc::ok) {
+        std::byte m[group_header_max];
+        std::memcpy(m, buf, size);
+        m[rng() % size] = static_cast<std::byte>(rng());
+        if (parse_group_header(std::span<const std::byte>(m, size), got) == errc::ok) {
             ++accepted;
             EXPECT_LE(got.name.size(), group_name_max);
+            EXPECT_LE(got.size, size) << "a header never reaches past the bytes it was given";
         }
     }
     EXPECT_LT(accepted, 100000);
