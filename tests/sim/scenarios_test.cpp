@@ -331,8 +331,8 @@ TEST(scenarios, frames_replayed_minutes_later) {
         }
         return n;
     };
-    replaying(0.01);
-    w.load(1'000).run_for(10'000 * ms).crash(3);
+    replaying(0.05);
+    w.load(50).run_for(10'000 * ms).crash(3);
     EXPECT_TRUE(w.ring_of({0, 1, 2}, reform_bound));
     w.run_for(5'000 * ms).restart(3);
     EXPECT_TRUE(w.ring_of(w.all(), reform_bound));
